@@ -1,0 +1,1 @@
+"""A Scrapy crawler that archives 秀洲新闻网 (jxxznews.zjol.com.cn)."""
