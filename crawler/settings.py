@@ -95,8 +95,23 @@ HEALTH_MAX_FAILED_ARTICLE_SHARE = 0.2
 # Warn when a field's coverage falls by more than this (absolute share) below the
 # average of the previous runs' reports.
 HEALTH_COVERAGE_DROP_WARN = 0.3
+# Compare field coverage only between runs that wrote at least this many new
+# records: on a small incremental run one record moves a share by a lot.
+HEALTH_COVERAGE_MIN_RECORDS = 20
 REPORTS_ENABLED = True
+# Compare a run's report with the reports of this many earlier runs.
+REPORTS_COMPARE_RUNS = 5
+# Seconds between progress lines in the log (0: none).
 PROGRESS_INTERVAL = 60.0
+# The lock is built first so that a refused crawl touches nothing; HealthCheck
+# before RunReport.  Progress replaces Scrapy's LogStats line.
+EXTENSIONS = {
+    "crawler.extensions.lock.CrawlLock": -1000,
+    "crawler.extensions.health.HealthCheck": 500,
+    "crawler.extensions.report.RunReport": 510,
+    "crawler.extensions.progress.Progress": 520,
+    "scrapy.extensions.logstats.LogStats": None,
+}
 
 # --- Distributed crawling (scrapy-redis) --------------------------------------------
 # Set to a redis:// URL to make this process one worker of a shared crawl.

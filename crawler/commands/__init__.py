@@ -1,0 +1,4 @@
+"""The project's Scrapy commands (``COMMANDS_MODULE``): ``crawl`` with exit codes.
+
+See docs/scheduling.md.
+"""

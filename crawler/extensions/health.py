@@ -1,0 +1,135 @@
+"""The health verdict of a run: did the crawl do its job?
+
+See docs/scheduling.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self
+
+from scrapy import signals
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+#: Stats keys the verdict is published under; the ``crawl`` command reads them.
+HEALTH_OK_STAT = "health/ok"
+HEALTH_REASON_STAT = "health/reason"
+HEALTH_FAILED_SHARE_STAT = "health/failed_article_share"
+
+
+@dataclass(frozen=True)
+class HealthVerdict:
+    """Whether a run did its job, and if not, every reason why."""
+
+    reasons: tuple[str, ...] = ()
+    #: (failed + rejected article pages) / article pages; None without article pages.
+    failed_article_share: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons) if self.reasons else "ok"
+
+
+def spider_exception_count(stats: Mapping[str, Any]) -> int:
+    """Count spider exceptions, from ``spider_exceptions/count`` or, lacking it, the per-class keys."""
+    if "spider_exceptions/count" in stats:
+        return int(stats["spider_exceptions/count"])
+    return sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
+
+
+def failed_article_share(stats: Mapping[str, Any]) -> float | None:
+    """Return the share of article pages that gave no usable record.
+
+    Failed extraction (``article/failed``) and records that failed the
+    schema (``output/rejected``) count against the article pages that were
+    answered (``pages/article`` less the 404s in ``notfound/article``).
+
+    >>> failed_article_share({"pages/article": 10, "article/failed": 2, "output/rejected": 1})
+    0.3
+    >>> failed_article_share({"pages/article": 3, "notfound/article": 3}) is None
+    True
+    """
+    pages = int(stats.get("pages/article", 0)) - int(stats.get("notfound/article", 0))
+    if pages <= 0:
+        return None
+    failed = int(stats.get("article/failed", 0)) + int(stats.get("output/rejected", 0))
+    return min(failed / pages, 1.0)
+
+
+def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share: float) -> HealthVerdict:
+    """Judge a run from its stats.
+
+    A run is unhealthy when it did not finish, when spider callbacks raised,
+    when listings linked articles unknown to earlier runs yet nothing was
+    written, or when more than *max_failed_share* of its article pages
+    failed extraction or validation (the portal changed its template).
+    """
+    reasons: list[str] = []
+    if finish_reason != "finished":
+        reasons.append(f"finish reason is {finish_reason!r}, not 'finished'")
+    exceptions = spider_exception_count(stats)
+    if exceptions:
+        reasons.append(f"{exceptions} spider exception(s)")
+    written = int(stats.get("output/written", 0))
+    unknown = int(stats.get("listing/article_links_unknown", 0))
+    if written == 0 and unknown > 0:
+        reasons.append(f"no article written although listings linked {unknown} unknown article(s)")
+    share = failed_article_share(stats)
+    if share is not None and share > max_failed_share:
+        failed = int(stats.get("article/failed", 0))
+        rejected = int(stats.get("output/rejected", 0))
+        reasons.append(
+            f"template drift: {share:.0%} of article pages gave no valid record "
+            f"({failed} failed extraction, {rejected} rejected by the schema; "
+            f"limit {max_failed_share:.0%})"
+        )
+    return HealthVerdict(tuple(reasons), share)
+
+
+class HealthCheck:
+    """Publish the run's health verdict at ``spider_closed``.
+
+    The verdict goes into the stats (``health/ok``, ``health/reason``,
+    ``health/failed_article_share``), where the ``crawl`` command reads it
+    to choose the exit code and the run report copies it; its reason is
+    logged in one line.  It is computed after the item pipelines closed, so
+    their final counts are in.
+
+    Settings: ``HEALTH_MAX_FAILED_ARTICLE_SHARE``.
+    """
+
+    def __init__(self, stats: StatsCollector, max_failed_share: float):
+        self.stats = stats
+        self.max_failed_share = max_failed_share
+        self.verdict: HealthVerdict | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        o = cls(crawler.stats, crawler.settings.getfloat("HEALTH_MAX_FAILED_ARTICLE_SHARE"))
+        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        return o
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        verdict = assess(self.stats.get_stats(), reason, self.max_failed_share)
+        self.verdict = verdict
+        self.stats.set_value(HEALTH_OK_STAT, verdict.ok)
+        self.stats.set_value(HEALTH_REASON_STAT, verdict.reason)
+        if verdict.failed_article_share is not None:
+            self.stats.set_value(HEALTH_FAILED_SHARE_STAT, round(verdict.failed_article_share, 4))
+        if verdict.ok:
+            logger.info("Crawl healthy")
+        else:
+            logger.error("Crawl unhealthy: %(reason)s", {"reason": verdict.reason})

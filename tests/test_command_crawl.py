@@ -1,0 +1,144 @@
+"""The project's ``scrapy crawl``: one exit code per way a run can end.
+
+Each test runs ``scrapy crawl`` in a subprocess over one of the small
+spiders below (``-s SPIDER_MODULES=tests.test_command_crawl``), which
+stand in for the real spider by setting the stats of the contract.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import scrapy
+
+from crawler.commands.crawl import EXIT_LOCKED, EXIT_OK, EXIT_START_FAILED, EXIT_UNHEALTHY, EXIT_USAGE
+from crawler.extensions.lock import LOCK_FILE_NAME, FileLock
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class StatsSpider(scrapy.Spider):
+    """Sets the stats a run of the real spider would, by ``mode``; fetches one data: URL."""
+
+    name = "stats_spider"
+
+    MODES: dict[str, dict[str, int]] = {
+        "healthy": {"pages/article": 10, "article/extracted": 10, "output/written": 10},
+        "nothing_written": {"pages/listing": 3, "listing/article_links_unknown": 7},
+        "drift": {"pages/article": 10, "article/failed": 8, "listing/article_links_unknown": 10},
+    }
+
+    def __init__(self, mode: str = "healthy", *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.mode = mode
+
+    async def start(self) -> AsyncIterator[Any]:
+        for key, value in self.MODES.get(self.mode, {}).items():
+            self.crawler.stats.set_value(key, value)
+        yield scrapy.Request("data:,hello", callback=self.parse, dont_filter=True)
+
+    def parse(self, response: Any) -> None:
+        if self.mode == "raises":
+            raise ValueError("a bug in a callback")
+
+
+def run_crawl(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the project's ``scrapy crawl`` over the spiders of this module, output in *tmp_path*."""
+    command = [
+        sys.executable,
+        "-m",
+        "scrapy",
+        "crawl",
+        "-s",
+        "SPIDER_MODULES=tests.test_command_crawl",
+        # Only the components under test: not the project's pipelines nor
+        # its fingerprinter, which these spiders do not exercise.
+        "-s",
+        "ITEM_PIPELINES={}",
+        "-s",
+        "REQUEST_FINGERPRINTER_CLASS=scrapy.utils.request.RequestFingerprinter",
+        "-s",
+        f"ARTICLES_OUTPUT={tmp_path / 'out' / 'articles.jsonl'}",
+        *args,
+    ]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_exit_codes_are_distinct():
+    codes = [EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE, EXIT_START_FAILED, EXIT_LOCKED]
+    assert len(set(codes)) == len(codes)
+    assert (EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE, EXIT_START_FAILED, EXIT_LOCKED) == (0, 1, 2, 70, 75)
+
+
+def test_healthy_run_exits_zero(tmp_path):
+    result = run_crawl(tmp_path, "stats_spider")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert "Crawl healthy" in result.stderr
+    reports = list((tmp_path / "out" / "reports").glob("*.json"))
+    assert len(reports) == 1
+    assert json.loads(reports[0].read_text(encoding="utf-8"))["health"]["ok"] is True
+    # The lock is released: the file is left empty for the next run.
+    assert (tmp_path / "out" / LOCK_FILE_NAME).read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "reason"),
+    [
+        ("raises", "1 spider exception(s)"),
+        ("nothing_written", "no article written although listings linked 7 unknown article(s)"),
+        ("drift", "template drift: 80% of article pages gave no valid record"),
+    ],
+)
+def test_unhealthy_run_exits_one(tmp_path, mode, reason):
+    result = run_crawl(tmp_path, "stats_spider", "-a", f"mode={mode}")
+    assert result.returncode == EXIT_UNHEALTHY, result.stderr
+    unhealthy = [line for line in result.stderr.splitlines() if "Crawl unhealthy:" in line]
+    assert len(unhealthy) == 1
+    assert reason in unhealthy[0]
+    (report,) = (tmp_path / "out" / "reports").glob("*.json")
+    assert any(r.startswith(reason) for r in json.loads(report.read_text(encoding="utf-8"))["health"]["reasons"])
+
+
+def test_closespider_is_unhealthy(tmp_path):
+    result = run_crawl(tmp_path, "stats_spider", "-s", "CLOSESPIDER_TIMEOUT_NO_ITEM=0", "-s", "CLOSESPIDER_PAGECOUNT=1")
+    assert result.returncode == EXIT_UNHEALTHY, result.stderr
+    assert "finish reason is 'closespider_pagecount', not 'finished'" in result.stderr
+
+
+def test_usage_error_exits_two(tmp_path):
+    result = run_crawl(tmp_path)
+    assert result.returncode == EXIT_USAGE
+    result = run_crawl(tmp_path, "stats_spider", "another_spider")
+    assert result.returncode == EXIT_USAGE
+    assert "more than one spider" in result.stderr
+
+
+def test_start_failure_exits_seventy(tmp_path):
+    result = run_crawl(tmp_path, "stats_spider", "-s", 'SPIDER_MIDDLEWARES={"no.such.Middleware": 1}')
+    assert result.returncode == EXIT_START_FAILED, result.stderr
+    assert "The crawl could not start: ModuleNotFoundError" in result.stderr
+    assert not (tmp_path / "out" / "reports").exists()
+
+
+def test_locked_output_exits_seventy_five(tmp_path):
+    lock = FileLock(tmp_path / "out" / LOCK_FILE_NAME)
+    lock.acquire({"pid": os.getpid(), "host": "test-host", "started_at": "2026-01-01T00:00:00+00:00"})
+    try:
+        result = run_crawl(tmp_path, "stats_spider")
+    finally:
+        lock.release()
+    assert result.returncode == EXIT_LOCKED, result.stderr
+    assert f"PID {os.getpid()} on host test-host" in result.stderr
+    assert "Traceback" not in result.stderr
+    # Refused before the spider opened: no report, nothing written.
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [LOCK_FILE_NAME]
