@@ -1,0 +1,110 @@
+"""Item loaders: the input and output processors of every record field.
+
+Processors only call the pure functions of ``crawler.normalize``; the page
+objects feed raw text in, the loader hands a normalised ``ArticleRecord`` out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from itemloaders.processors import Identity, MapCompose, TakeFirst
+from scrapy.loader import ItemLoader
+
+from crawler.items import ArticleRecord
+from crawler.normalize import (
+    collapse_whitespace,
+    content_hash,
+    drop_empty,
+    parse_published_at,
+    split_byline,
+    split_keywords,
+    strip_site_suffix,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _text(value: str | None) -> str | None:
+    return drop_empty(collapse_whitespace(value))
+
+
+def _reporters(byline: str) -> list[str]:
+    return split_byline(byline).reporters
+
+
+def _correspondents(byline: str) -> list[str]:
+    return split_byline(byline).correspondents
+
+
+def _photographers(byline: str) -> list[str]:
+    return split_byline(byline).photographers
+
+
+def _image(image: dict[str, Any]) -> dict[str, Any] | None:
+    url = (image.get("url") or "").strip()
+    return {"url": url, "caption": _text(image.get("caption"))} if url else None
+
+
+def _link(link: dict[str, Any]) -> dict[str, Any] | None:
+    url, title = (link.get("url") or "").strip(), _text(link.get("title"))
+    return {"url": url, "title": title} if url and title else None
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
+
+
+class ArticleLoader(ItemLoader):
+    """Declares how each raw value becomes a field of ``ArticleRecord``."""
+
+    default_item_class = ArticleRecord
+    default_input_processor = MapCompose(_text)
+    default_output_processor = TakeFirst()
+
+    title_in = MapCompose(strip_site_suffix, drop_empty)
+    published_at_in = MapCompose(parse_published_at)
+
+    reporters_in = MapCompose(_reporters)
+    reporters_out = _unique
+    correspondents_in = MapCompose(_correspondents)
+    correspondents_out = _unique
+    photographers_in = MapCompose(_photographers)
+    photographers_out = _unique
+
+    breadcrumbs_out = Identity()
+    keywords_in = MapCompose(split_keywords)
+    keywords_out = _unique
+    paragraphs_out = Identity()
+    images_in = MapCompose(_image)
+    images_out = Identity()
+    related_in = MapCompose(_link)
+    related_out = _unique
+    also_at_out = Identity()
+
+
+def assemble_article(pages: Sequence[ArticleRecord]) -> ArticleRecord:
+    """One record from the pages of an article, in page order.
+
+    The first page carries the metadata; every page adds its paragraphs,
+    images and related links.  ``page_count`` and ``content_hash`` are set here
+    because only the whole article has them.
+    """
+    first = pages[0]
+    paragraphs = [p for page in pages for p in page.paragraphs]
+    images = [i for page in pages for i in page.images]
+    related = _unique([r for page in pages for r in page.related])
+    return replace(
+        first,
+        paragraphs=paragraphs,
+        images=images,
+        related=related,
+        page_count=len(pages),
+        content_hash=content_hash(first.title or "", paragraphs),
+    )

@@ -1,0 +1,1 @@
+"""Page objects: extraction from one response, apart from crawling."""

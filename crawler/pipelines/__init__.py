@@ -1,0 +1,1 @@
+"""Item pipelines: validate, deduplicate and write article records."""

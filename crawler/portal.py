@@ -1,0 +1,113 @@
+"""The portal's address scheme: which URLs are home, listing and article pages.
+
+Everything the crawler assumes about 秀洲新闻网's URLs is here, read from
+``shared/portal-notes.md``: the site lives under ``/xznews/``; ENP article
+pages are ``/xznews/system/YYYY/MM/DD/0NNNNNNNN.shtml`` (later pages of a
+multi-page article add ``_01``, ``_02``); section listings live in folders
+under ``/xznews/`` and are paginated ``index.shtml``, ``index_1.shtml``, …
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from crawler.normalize import article_part, canonical_url, is_article_url, listing_page_number
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from scrapy.settings import BaseSettings
+
+
+class PageKind(enum.Enum):
+    """What a page of the portal is, told from its URL alone."""
+
+    HOME = "home"
+    LISTING = "listing"
+    ARTICLE = "article"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Portal:
+    """The portal's host and address rules, built from settings."""
+
+    host: str
+    start_url: str
+    root_path: str
+    tracking_params: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Portal:
+        return cls(
+            host=settings.get("SITE_HOST").lower(),
+            start_url=settings.get("SITE_START_URL"),
+            root_path=settings.get("SITE_ROOT_PATH"),
+            tracking_params=tuple(settings.getlist("CANONICAL_TRACKING_PARAMS")),
+        )
+
+    def canonical(self, url: str) -> str:
+        """The canonical form of ``url`` (see ``normalize.canonical_url``)."""
+        return canonical_url(url, self.tracking_params)
+
+    def is_on_portal(self, url: str) -> bool:
+        """True for http(s) URLs on the portal's host (any case, default port)."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or port not in (None, 80, 443):
+            return False
+        return (parts.hostname or "") == self.host
+
+    def kind(self, url: str) -> PageKind:
+        """Classify an on-portal URL by the portal's address scheme."""
+        path = urlsplit(url).path
+        if path in ("", "/") or path.rstrip("/") == self.root_path.rstrip("/"):
+            return PageKind.HOME
+        if path in (self.root_path + "index.shtml", self.root_path + "index.html"):
+            return PageKind.HOME
+        if is_article_url(url):
+            return PageKind.ARTICLE
+        if path.startswith(self.root_path) and listing_page_number(url) is not None:
+            return PageKind.LISTING
+        return PageKind.OTHER
+
+    @staticmethod
+    def first_page_url(url: str) -> str:
+        """The first page of a (possibly multi-page) article URL."""
+        part = article_part(url)
+        return part[0] if part else url
+
+    @staticmethod
+    def listing_section(url: str) -> str:
+        """The folder a listing page belongs to (its pagination family)."""
+        path = urlsplit(url).path
+        return url[: url.index(path)] + path[: path.rfind("/") + 1] if path else url
+
+    @staticmethod
+    def listing_number(url: str) -> int:
+        return listing_page_number(url) or 0
+
+
+def listing_url(section_url: str, number: int) -> str:
+    """The URL of page ``number`` (0-based) of the listing in ``section_url``'s folder."""
+    return section_url + ("index.shtml" if number == 0 else f"index_{number}.shtml")
+
+
+def on_portal_urls(portal: Portal, urls: Sequence[str]) -> list[str]:
+    """Canonical forms of the on-portal URLs among ``urls``, in order, once each."""
+    seen: set[str] = set()
+    out = []
+    for url in urls:
+        if not portal.is_on_portal(url):
+            continue
+        canonical = portal.canonical(url)
+        if canonical not in seen:
+            seen.add(canonical)
+            out.append(canonical)
+    return out

@@ -1,0 +1,1 @@
+"""Spiders of the project: ``xiuzhou`` (crawler.spiders.xiuzhou)."""
