@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 import scrapy
@@ -31,7 +31,7 @@ class StatsSpider(scrapy.Spider):
 
     name = "stats_spider"
 
-    MODES: dict[str, dict[str, int]] = {
+    MODES: ClassVar[dict[str, dict[str, int]]] = {
         "healthy": {"pages/article": 10, "article/extracted": 10, "output/written": 10},
         "nothing_written": {"pages/listing": 3, "listing/article_links_unknown": 7},
         "drift": {"pages/article": 10, "article/failed": 8, "listing/article_links_unknown": 10},
@@ -71,7 +71,9 @@ def run_crawl(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.Com
         *args,
     ]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def test_exit_codes_are_distinct():
@@ -106,11 +108,15 @@ def test_unhealthy_run_exits_one(tmp_path, mode, reason):
     assert len(unhealthy) == 1
     assert reason in unhealthy[0]
     (report,) = (tmp_path / "out" / "reports").glob("*.json")
-    assert any(r.startswith(reason) for r in json.loads(report.read_text(encoding="utf-8"))["health"]["reasons"])
+    assert any(
+        r.startswith(reason) for r in json.loads(report.read_text(encoding="utf-8"))["health"]["reasons"]
+    )
 
 
 def test_closespider_is_unhealthy(tmp_path):
-    result = run_crawl(tmp_path, "stats_spider", "-s", "CLOSESPIDER_TIMEOUT_NO_ITEM=0", "-s", "CLOSESPIDER_PAGECOUNT=1")
+    result = run_crawl(
+        tmp_path, "stats_spider", "-s", "CLOSESPIDER_TIMEOUT_NO_ITEM=0", "-s", "CLOSESPIDER_PAGECOUNT=1"
+    )
     assert result.returncode == EXIT_UNHEALTHY, result.stderr
     assert "finish reason is 'closespider_pagecount', not 'finished'" in result.stderr
 

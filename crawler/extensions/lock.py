@@ -117,10 +117,13 @@ class FileLock:
         try:
             data = json.loads(raw)
         except ValueError:
-            # An older or hand-written PID file: a bare number.
-            text = raw.decode(errors="replace").strip()
-            return {"pid": int(text)} if text.isdigit() else {"content": text[:200]}
-        return data if isinstance(data, dict) else {"content": str(data)[:200]}
+            data = raw.decode(errors="replace").strip()
+        if isinstance(data, dict):
+            return data
+        # An older or hand-written PID file: a bare number.
+        if isinstance(data, int) or (isinstance(data, str) and data.isdigit()):
+            return {"pid": int(data)}
+        return {"content": str(data)[:200]}
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
