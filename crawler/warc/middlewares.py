@@ -1,0 +1,287 @@
+"""Downloader middlewares that replay a crawl from WARC files and record one into a WARC.
+
+Where they go in ``DOWNLOADER_MIDDLEWARES`` (see the class docstrings)::
+
+    "crawler.warc.middlewares.WarcRecorderMiddleware": 950,
+    "crawler.warc.middlewares.ReplayMiddleware": 960,
+
+Both sit on the downloader side of every built-in middleware (the highest,
+``HttpCacheMiddleware``, is at 900).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Self
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Headers, Response
+from scrapy.responsetypes import responsetypes
+from scrapy.utils.defer import deferred_from_coro
+
+from crawler.warc.archive import ArchiveError, WarcArchive
+from crawler.warc.records import ORIGINAL_HEADER_PREFIX, RecordSerializer, latin1
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+_HTTP_SCHEMES = ("http://", "https://")
+
+
+class ReplayMiddleware:
+    """Answer every request from WARC files; open no network connection.
+
+    Reads ``REPLAY_ARCHIVE`` (one or more ``.warc`` / ``.warc.gz`` paths,
+    comma separated; empty: off) and ``CANONICAL_TRACKING_PARAMS`` (URLs
+    are looked up in canonical form).  The files are indexed when the
+    crawler is built: a missing, corrupt or truncated file stops the crawl
+    before it starts, with an error naming the file and byte offset.
+
+    A recorded response comes back with its status, headers and body (the
+    class chosen by ``scrapy.responsetypes``), the request's URL and the
+    flag ``"replay"``; the rest of the middleware chain sees it as if it
+    had been downloaded: ``RedirectMiddleware`` (600) follows a recorded
+    302 + ``Location``, ``HttpCompressionMiddleware`` (590) decodes a
+    gzip body.  A URL the archive lacks gets an empty 404 flagged
+    ``"replay-miss"``.  A record found corrupt when it is read closes the
+    spider (reason ``replay_archive_error``).
+
+    Order 960: after every built-in downloader middleware, in place of the
+    download handler, so that each of them prepares the request as for a
+    real download (robots.txt requests included) and each
+    ``process_response`` sees the replayed response.  Replayed responses
+    skip the downloader's slots, so ``DOWNLOAD_DELAY`` does not slow them.
+
+    Stats: ``replay/hit``, ``replay/missing``, ``replay/archive_error``.
+    """
+
+    MAX_LOGGED_MISSES = 10
+
+    def __init__(self, archive: WarcArchive, crawler: Crawler) -> None:
+        self.archive = archive
+        self.crawler = crawler
+        self.missing = 0
+        self._closing = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        paths = [path.strip() for path in crawler.settings.getlist("REPLAY_ARCHIVE") if path.strip()]
+        if not paths:
+            raise NotConfigured("REPLAY_ARCHIVE is not set")
+        tracking_params = crawler.settings.getlist("CANONICAL_TRACKING_PARAMS")
+        try:
+            archive = WarcArchive(paths, tracking_params)
+        except ArchiveError as exc:
+            # Raised from here the crawl never starts and `scrapy crawl` exits 1.
+            logger.critical("Cannot replay REPLAY_ARCHIVE: %s", exc)
+            raise
+        logger.info(
+            "Replaying %d recorded URLs from %s; no request goes to the network",
+            len(archive),
+            ", ".join(paths),
+        )
+        middleware = cls(archive, crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def process_request(self, request: Request) -> Response | None:
+        if not request.url.startswith(_HTTP_SCHEMES):
+            return None  # data:, file:: no network either
+        try:
+            recorded = self.archive.get(request.url)
+        except ArchiveError as exc:
+            self._archive_error(request, exc)
+            raise IgnoreRequest(str(exc)) from exc
+        if recorded is None:
+            return self._miss(request)
+        self.stats.inc_value("replay/hit")
+        headers = Headers(recorded.headers)
+        respcls = responsetypes.from_args(headers=headers, url=request.url, body=recorded.body)
+        return respcls(
+            url=request.url,
+            status=recorded.status,
+            headers=headers,
+            body=recorded.body,
+            flags=["replay"],
+            request=request,
+            protocol="HTTP/1.1",
+        )
+
+    def _miss(self, request: Request) -> Response:
+        self.missing += 1
+        self.stats.inc_value("replay/missing")
+        if self.missing <= self.MAX_LOGGED_MISSES:
+            logger.warning("Not in the replay archive, answered 404: %s", request.url)
+            if self.missing == self.MAX_LOGGED_MISSES:
+                logger.warning("Replay: no more URLs missing from the archive will be shown")
+        return Response(url=request.url, status=404, flags=["replay-miss"], request=request)
+
+    def _archive_error(self, request: Request, exc: ArchiveError) -> None:
+        self.stats.inc_value("replay/archive_error")
+        logger.error("Replay archive unreadable for %s: %s", request.url, exc)
+        engine = self.crawler.engine
+        if self._closing or engine is None or engine.spider is None:
+            return
+        self._closing = True
+        deferred_from_coro(engine.close_spider_async(reason="replay_archive_error"))
+
+    def spider_closed(self) -> None:
+        if self.missing:
+            logger.warning("Replay: %d requested URLs were not in the archive (answered 404)", self.missing)
+        self.archive.close()
+
+
+class WarcRecorderMiddleware:
+    """Record every downloaded response, with its request, into a gzip WARC.
+
+    Reads ``WARC_OUTPUT`` (the ``.warc.gz`` path to write, replaced if it
+    exists; empty: off).  Writes a ``warcinfo`` record, then per response a
+    ``request`` record (method, request line, ``Host`` and the headers
+    sent, body) and a ``response`` record (target URI, the time of the
+    fetch, status line, headers, and the body as received: before any
+    decompression, de-chunked).  ``Transfer-Encoding`` is kept as
+    ``X-Archive-Orig-Transfer-Encoding`` with a ``Content-Length`` of the
+    stored body.  Each record is one gzip member, flushed as soon as it is
+    written, so a crash keeps every complete record; the file is closed at
+    ``spider_closed``.  Replayed (``"replay"``, ``"replay-miss"``) and
+    cached (``"cached"``) responses are not downloads and are not recorded.
+
+    Order 950: above ``RedirectMiddleware`` (600), which turns a 3xx into a
+    new request before lower middlewares see it; above
+    ``HttpCompressionMiddleware`` (590), which decodes the body; above
+    ``HttpCacheMiddleware`` (900), so that a revalidation (304) is recorded
+    as downloaded, before the cache swaps in its stored copy.
+
+    Stats: ``warc/records_written`` (request and response records),
+    ``warc/bytes_written``.
+    """
+
+    SKIPPED_FLAGS = frozenset({"replay", "replay-miss", "cached"})
+
+    def __init__(self, path: str, crawler: Crawler) -> None:
+        self.path = path
+        self.crawler = crawler
+        self.serializer = RecordSerializer()
+        self.warcinfo_id = ""
+        self._file: BinaryIO | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("WARC_OUTPUT")
+        if not path:
+            raise NotConfigured("WARC_OUTPUT is not set")
+        middleware = cls(str(path), crawler)
+        middleware.open()
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def open(self) -> None:
+        """Create the WARC file and write its ``warcinfo`` record."""
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("wb")  # closed at spider_closed
+        info = {
+            "software": "xiuzhou-crawler (Scrapy) crawler.warc.middlewares.WarcRecorderMiddleware",
+            "format": "WARC File Format 1.0",
+            "http-header-user-agent": self.crawler.settings.get("USER_AGENT"),
+            "robots": "obey" if self.crawler.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+        }
+        record = self.serializer.create_warcinfo_record(path.name, info)
+        self.warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
+        self._write(self.serializer.to_bytes(record))
+        logger.info("Recording downloaded responses into %s", self.path)
+
+    def _write(self, member: bytes) -> None:
+        assert self._file is not None
+        self._file.write(member)
+        # One gzip member per record, flushed: a crash loses at most the record being written.
+        self._file.flush()
+        self.stats.inc_value("warc/bytes_written", len(member))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if (
+            self._file is None
+            or self.SKIPPED_FLAGS.intersection(response.flags)
+            or not response.url.startswith(_HTTP_SCHEMES)
+        ):
+            return response
+        self.record(request, response)
+        return response
+
+    def record(self, request: Request, response: Response) -> None:
+        """Write the request and response records of one download."""
+        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url = response.url
+        warc_headers: dict[str, str] = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
+        if response.ip_address is not None:
+            warc_headers["WARC-IP-Address"] = str(response.ip_address)
+        response_headers = self._response_headers(response)
+        response_warc_headers = dict(warc_headers)
+        if "dataloss" in response.flags:
+            response_warc_headers["WARC-Truncated"] = "disconnect"
+        response_record = self.serializer.response_record(
+            url,
+            response_warc_headers,
+            response.status,
+            response_headers,
+            response.body,
+            protocol=response.protocol or "HTTP/1.1",
+        )
+        response_id = response_record.rec_headers.get_header("WARC-Record-ID")
+        request_record = self.serializer.request_record(
+            url,
+            {**warc_headers, "WARC-Concurrent-To": response_id},
+            method=request.method,
+            headers=[(latin1(k), latin1(v)) for k, values in request.headers.items() for v in values],
+            body=request.body,
+        )
+        self._write(self.serializer.to_bytes(request_record))
+        self._write(self.serializer.to_bytes(response_record))
+        self.stats.inc_value("warc/records_written", 2)
+
+    @staticmethod
+    def _response_headers(response: Response) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = []
+        dechunked = False
+        for name, values in response.headers.items():
+            key = latin1(name)
+            for value in values:
+                if key.lower() == "transfer-encoding":
+                    # The body is stored de-chunked: keep the fact, not the framing.
+                    headers.append((ORIGINAL_HEADER_PREFIX + key, latin1(value)))
+                    dechunked = True
+                else:
+                    headers.append((key, latin1(value)))
+        if dechunked:
+            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            headers.append(("Content-Length", str(len(response.body))))
+        return headers
+
+    def spider_closed(self, **kwargs: Any) -> None:
+        if self._file is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        logger.info(
+            "Recorded %d WARC records into %s", self.stats.get_value("warc/records_written", 0), self.path
+        )
