@@ -24,6 +24,8 @@ from crawler.extensions.report import (
     write_json_atomically,
 )
 from crawler.items import ArticleRecord
+from crawler.pipelines.validate import record_dict
+from crawler.signals import record_written
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -99,13 +101,11 @@ def open_run(output: Path, **overrides: Any) -> Crawler:
 def finish_run(
     crawler: Crawler, stats: dict[str, Any], items: list[ArticleRecord], reason: str = "finished"
 ) -> None:
-    """Play the end of a run: stats set, items scraped, then the closing signals."""
+    """Play the end of a run: stats set, records written, then the closing signals."""
     for key, value in stats.items():
         crawler.stats.set_value(key, value)
     for item in items:
-        crawler.signals.send_catch_log(
-            signal=signals.item_scraped, item=item, response=None, spider=crawler.spider
-        )
+        crawler.signals.send_catch_log(signal=record_written, record=record_dict(item))
     crawler.signals.send_catch_log(signal=signals.spider_closed, spider=crawler.spider, reason=reason)
     crawler.signals.send_catch_log(signal=signals.engine_stopped)
 
@@ -410,12 +410,13 @@ def test_progress_line(tmp_path):
         "pages/home": 1,
         "pages/listing": 4,
         "pages/article": 15,
+        "item_scraped_count": 14,
         "output/written": 12,
     }.items():
         crawler.stats.set_value(key, value)
     message = progress.message()
     assert message.startswith(
-        "Progress: 20 pages (home 1, listing 4, article 15, other 0), 12 articles written, "
+        "Progress: 20 pages (home 1, listing 4, article 15, other 0), 14 articles scraped (12 written), "
     )
     assert "pages/min (avg " in message
     # No engine yet: the queue sizes are unknown.

@@ -27,8 +27,9 @@ class Progress:
 
     One line every ``PROGRESS_INTERVAL`` seconds (0 turns it off), e.g.
     ``Progress: 1200 pages (home 1, listing 40, article 1159, other 0),
-    1100 articles written, 310 pages/min (avg 295), 420 requests waiting,
-    16 downloading``.  It replaces Scrapy's LogStats line, which knows
+    1100 articles scraped (0 written), 310 pages/min (avg 295), 420 requests
+    waiting, 16 downloading``.  The writer appends a run's records when the
+    run ends, so "written" stays 0 until then.  It replaces Scrapy's LogStats line, which knows
     neither page kinds nor the queue.
 
     Settings: ``PROGRESS_INTERVAL``.
@@ -87,7 +88,8 @@ class Progress:
         kinds = ", ".join(f"{k} {v}" for k, v in by_kind.items())
         return (
             f"Progress: {pages} pages ({kinds}), "
-            f"{int(stats.get_value('output/written', 0))} articles written, "
+            f"{int(stats.get_value('item_scraped_count', 0))} articles scraped "
+            f"({int(stats.get_value('output/written', 0))} written), "
             f"{rate:.0f} pages/min (avg {average:.0f}), "
             f"{'?' if waiting is None else waiting} requests waiting, "
             f"{'?' if downloading is None else downloading} downloading"

@@ -20,6 +20,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.extensions import output_dir, run_id
 from crawler.extensions.health import assess, spider_exception_count
+from crawler.signals import record_written
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -307,8 +308,9 @@ class RunReport:
     atomically at ``spider_closed``; earlier reports are kept, and the last
     ``REPORTS_COMPARE_RUNS`` of them are the baseline this run is compared
     with (``HEALTH_COVERAGE_DROP_WARN``, ``HEALTH_COVERAGE_MIN_RECORDS``).
-    Field coverage counts the records that reached ``item_scraped``, i.e.
-    that passed every pipeline and were written.  The summary is logged at
+    Field coverage counts the records the writer appended to the output
+    (its ``record_written`` signal): not ``item_scraped``, which also sees
+    records the writer drops as duplicates when the run ends.  The summary is logged at
     ``engine_stopped``, after Scrapy's own closing lines.
 
     Settings: ``REPORTS_ENABLED``, ``REPORTS_COMPARE_RUNS``, ``ARTICLES_OUTPUT``,
@@ -359,13 +361,13 @@ class RunReport:
             min_records=settings.getint("HEALTH_COVERAGE_MIN_RECORDS"),
             max_failed_share=settings.getfloat("HEALTH_MAX_FAILED_ARTICLE_SHARE"),
         )
-        crawler.signals.connect(o.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(o.record_written, signal=record_written)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(o.engine_stopped, signal=signals.engine_stopped)
         return o
 
-    def item_scraped(self, item: Any) -> None:
-        adapter = ItemAdapter(item)
+    def record_written(self, record: Any) -> None:
+        adapter = ItemAdapter(record)
         self.coverage_records += 1
         for name in COVERAGE_FIELDS:
             if filled(adapter.get(name)):
