@@ -117,6 +117,14 @@ EXTENSIONS = {
 # Set to a redis:// URL to make this process one worker of a shared crawl.
 REDIS_URL = ""
 
+DOWNLOADER_MIDDLEWARES = {
+    # On the downloader side of every built-in middleware (HttpCache is 900):
+    # the recorder sees raw bodies before decompression, and replayed responses
+    # still pass through redirect, retry and decompression like downloaded ones.
+    "crawler.warc.middlewares.WarcRecorderMiddleware": 950,
+    "crawler.warc.middlewares.ReplayMiddleware": 960,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.validate.ValidatePipeline": 100,
     "crawler.pipelines.dedup.DedupPipeline": 200,
