@@ -183,7 +183,7 @@ class XiuzhouSpider(Spider):
         """First page of an article: follow its links, then its later pages, or yield it."""
         self._inc("pages/article")
         if response.status in self.handle_httpstatus_list:
-            self._inc(f"notfound/{response.meta.get('via', 'article')}")
+            self._inc("notfound/related" if response.meta.get("via") == "related" else "notfound/article")
             return
         if not isinstance(response, TextResponse):
             self._inc("article/failed")
