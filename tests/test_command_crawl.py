@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 import scrapy
 
-from crawler.commands.crawl import EXIT_LOCKED, EXIT_OK, EXIT_START_FAILED, EXIT_UNHEALTHY, EXIT_USAGE
+from crawler.commands.crawl import (
+    EXIT_INTERRUPTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_START_FAILED,
+    EXIT_UNHEALTHY,
+    EXIT_USAGE,
+)
 from crawler.extensions.lock import LOCK_FILE_NAME, FileLock
 
 if TYPE_CHECKING:
@@ -44,16 +53,17 @@ class StatsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for key, value in self.MODES.get(self.mode, {}).items():
             self.crawler.stats.set_value(key, value)
-        yield scrapy.Request("data:,hello", callback=self.parse, dont_filter=True)
+        for n in range(200 if self.mode == "slow" else 1):
+            yield scrapy.Request(f"data:,page{n}", callback=self.parse, dont_filter=True)
 
     def parse(self, response: Any) -> None:
         if self.mode == "raises":
             raise ValueError("a bug in a callback")
 
 
-def run_crawl(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the project's ``scrapy crawl`` over the spiders of this module, output in *tmp_path*."""
-    command = [
+def crawl_command(tmp_path: Path, *args: str) -> list[str]:
+    """The project's ``scrapy crawl`` over the spiders of this module, output in *tmp_path*."""
+    return [
         sys.executable,
         "-m",
         "scrapy",
@@ -70,16 +80,26 @@ def run_crawl(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.Com
         f"ARTICLES_OUTPUT={tmp_path / 'out' / 'articles.jsonl'}",
         *args,
     ]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def run_crawl(tmp_path: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
+        crawl_command(tmp_path, *args),
+        cwd=REPO,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
 def test_exit_codes_are_distinct():
-    codes = [EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE, EXIT_START_FAILED, EXIT_LOCKED]
-    assert len(set(codes)) == len(codes)
-    assert (EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE, EXIT_START_FAILED, EXIT_LOCKED) == (0, 1, 2, 70, 75)
+    codes = (EXIT_OK, EXIT_UNHEALTHY, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_START_FAILED, EXIT_LOCKED)
+    assert codes == (0, 1, 2, 3, 70, 75)
 
 
 def test_healthy_run_exits_zero(tmp_path):
@@ -148,3 +168,35 @@ def test_locked_output_exits_seventy_five(tmp_path):
     assert "Traceback" not in result.stderr
     # Refused before the spider opened: no report, nothing written.
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [LOCK_FILE_NAME]
+
+
+def test_interrupted_run_exits_three(tmp_path):
+    log = tmp_path / "crawl.log"
+    command = crawl_command(
+        tmp_path,
+        "stats_spider",
+        "-a",
+        "mode=slow",
+        "-s",
+        "DOWNLOAD_DELAY=0.2",
+        "-s",
+        "AUTOTHROTTLE_ENABLED=False",
+    )
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(command, cwd=REPO, env=ENV, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 60
+        while "Spider opened" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        returncode = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert returncode == EXIT_INTERRUPTED, text
+    assert "finish reason is 'shutdown', not 'finished'" in text
+    (report,) = (tmp_path / "out" / "reports").glob("*.json")
+    assert json.loads(report.read_text(encoding="utf-8"))["health"]["interrupted"] is True

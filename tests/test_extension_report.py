@@ -195,6 +195,14 @@ def test_assess(stats, reason, expected):
     assert verdict.reason == ("; ".join(expected) if expected else "ok")
 
 
+def test_interrupted_is_told_apart():
+    assert assess(RUN_STATS, "shutdown", 0.2).interrupted
+    assert not assess(RUN_STATS, "finished", 0.2).interrupted
+    assert not assess(RUN_STATS, "closespider_timeout", 0.2).interrupted
+    # Interrupted, and something else wrong too: not just interrupted.
+    assert not assess({**RUN_STATS, "spider_exceptions/count": 1}, "shutdown", 0.2).interrupted
+
+
 def test_failed_article_share():
     assert failed_article_share({}) is None
     assert failed_article_share({"pages/article": 4, "article/failed": 1}) == 0.25
@@ -257,6 +265,7 @@ def test_report_counts_equal_the_stats(tmp_path):
         "ok": True,
         "reason": "ok",
         "reasons": [],
+        "interrupted": False,
         "failed_article_share": round(2 / 38, 4),
         "max_failed_article_share": 0.2,
     }
@@ -320,6 +329,7 @@ def test_unhealthy_summary_gives_the_reason(tmp_path, caplog):
     assert "health FAILED: finish reason is 'shutdown', not 'finished'" in caplog.records[-1].getMessage()
     (report,) = read_reports(tmp_path)
     assert report["health"]["reasons"] == ["finish reason is 'shutdown', not 'finished'"]
+    assert report["health"]["interrupted"] is True
 
 
 def previous_report(run: str, *, records: int, coverage: float, failed_share: float) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.internet.defer import Deferred
 
-from crawler.extensions.health import HEALTH_OK_STAT
+from crawler.extensions.health import HEALTH_INTERRUPTED_STAT, HEALTH_OK_STAT
 from crawler.extensions.lock import CrawlLocked
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ EXIT_OK = 0
 EXIT_UNHEALTHY = 1
 #: Bad command line (Scrapy's own code for usage errors).
 EXIT_USAGE = 2
+#: Stopped by SIGTERM/SIGINT before the end, nothing else wrong: rerun (with
+#: the same JOBDIR, if any) to complete the job.
+EXIT_INTERRUPTED = 3
 #: The crawl could not start: a component or setting failed (EX_SOFTWARE).
 EXIT_START_FAILED = 70
 #: Another crawl holds the lock on this output; try again later (EX_TEMPFAIL).
@@ -40,12 +43,12 @@ class Command(ScrapyCrawlCommand):
     """Scrapy's ``crawl``, exiting with a code that says whether the crawl did its job.
 
     0 healthy, 1 unhealthy (the reason is in the log and the run report),
-    2 usage error, 70 the crawl could not start, 75 another crawl holds the
-    output's lock.
+    2 usage error, 3 interrupted by a signal (rerun to resume), 70 the crawl
+    could not start, 75 another crawl holds the output's lock.
     """
 
     def short_desc(self) -> str:
-        return "Run a spider; exit 0 healthy, 1 unhealthy, 2 usage, 70 start failed, 75 locked"
+        return "Run a spider; exit 0 healthy, 1 unhealthy, 2 usage, 3 interrupted, 70 start failed, 75 locked"
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) < 1:
@@ -94,4 +97,6 @@ class Command(ScrapyCrawlCommand):
         if ok is None:
             # HealthCheck is off: judge by the finish reason alone.
             return EXIT_OK if stats.get_value("finish_reason") == "finished" else EXIT_UNHEALTHY
-        return EXIT_OK if ok else EXIT_UNHEALTHY
+        if ok:
+            return EXIT_OK
+        return EXIT_INTERRUPTED if stats.get_value(HEALTH_INTERRUPTED_STAT) else EXIT_UNHEALTHY

@@ -24,6 +24,10 @@ logger = logging.getLogger(__name__)
 HEALTH_OK_STAT = "health/ok"
 HEALTH_REASON_STAT = "health/reason"
 HEALTH_FAILED_SHARE_STAT = "health/failed_article_share"
+HEALTH_INTERRUPTED_STAT = "health/interrupted"
+
+#: The finish reason of a crawl stopped from outside (SIGTERM, SIGINT, Ctrl-C).
+INTERRUPTED_REASON = "shutdown"
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class HealthVerdict:
     reasons: tuple[str, ...] = ()
     #: (failed + rejected article pages) / article pages; None without article pages.
     failed_article_share: float | None = None
+    #: Stopped from outside and nothing else wrong: a rerun (same JOBDIR) resumes it.
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -80,6 +86,7 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     reasons: list[str] = []
     if finish_reason != "finished":
         reasons.append(f"finish reason is {finish_reason!r}, not 'finished'")
+    problems = len(reasons)
     exceptions = spider_exception_count(stats)
     if exceptions:
         reasons.append(f"{exceptions} spider exception(s)")
@@ -96,14 +103,15 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
             f"({failed} failed extraction, {rejected} rejected by the schema; "
             f"limit {max_failed_share:.0%})"
         )
-    return HealthVerdict(tuple(reasons), share)
+    interrupted = finish_reason == INTERRUPTED_REASON and len(reasons) == problems
+    return HealthVerdict(tuple(reasons), share, interrupted)
 
 
 class HealthCheck:
     """Publish the run's health verdict at ``spider_closed``.
 
     The verdict goes into the stats (``health/ok``, ``health/reason``,
-    ``health/failed_article_share``), where the ``crawl`` command reads it
+    ``health/interrupted``, ``health/failed_article_share``), where the ``crawl`` command reads it
     to choose the exit code and the run report copies it; its reason is
     logged in one line.  It is computed after the item pipelines closed, so
     their final counts are in.
@@ -127,6 +135,7 @@ class HealthCheck:
         self.verdict = verdict
         self.stats.set_value(HEALTH_OK_STAT, verdict.ok)
         self.stats.set_value(HEALTH_REASON_STAT, verdict.reason)
+        self.stats.set_value(HEALTH_INTERRUPTED_STAT, verdict.interrupted)
         if verdict.failed_article_share is not None:
             self.stats.set_value(HEALTH_FAILED_SHARE_STAT, round(verdict.failed_article_share, 4))
         if verdict.ok:

@@ -174,6 +174,7 @@ def build_report(
             "ok": verdict.ok,
             "reason": verdict.reason,
             "reasons": list(verdict.reasons),
+            "interrupted": verdict.interrupted,
             "failed_article_share": round(share, 4) if share is not None else None,
             "max_failed_article_share": max_failed_share,
         },
