@@ -167,16 +167,18 @@ class ArticlePage:
             if not _METADATA_LABEL_RE.search(own):
                 continue
             element = node
-            # Climb while the line is still one line: the labels may sit in sibling spans.
+            line = collapse_whitespace(" ".join(element.xpath(".//text()").getall()))
+            # The labels may sit in sibling spans: climb only while that gains labels,
+            # so that the line never swallows the block after it.
             for _ in range(3):
                 parent = element.xpath("..")
                 if not parent:
                     break
-                parent_text = collapse_whitespace(" ".join(parent.xpath(".//text()").getall()))
-                if len(parent_text) > 200 or not _METADATA_LABEL_RE.search(parent_text):
+                parent_line = collapse_whitespace(" ".join(parent.xpath(".//text()").getall()))
+                gains = len(_METADATA_LABEL_RE.findall(parent_line)) > len(_METADATA_LABEL_RE.findall(line))
+                if len(parent_line) > 300 or not gains:
                     break
-                element = parent[0]
-            line = collapse_whitespace(" ".join(element.xpath(".//text()").getall()))
+                element, line = parent[0], parent_line
             for key, value in parse_metadata_line(line).items():
                 found.setdefault(key, value)
         return found
