@@ -57,6 +57,11 @@ _WS = r"[\s\u200b\u2060\ufeff]"
 _WS_RUN_RE = re.compile(f"{_WS}+")
 
 
+def _padded(word: str) -> str:
+    """A regex for ``word`` with optional white space between its characters."""
+    return f"{_WS}*".join(re.escape(char) for char in word)
+
+
 def collapse_whitespace(text: str | None) -> str:
     """Strip white space at both ends and collapse inner runs to one space.
 
@@ -187,7 +192,7 @@ _ROLE_FIELD = dict(_ROLES)
 # between their characters, and swallow a colon after them.
 _ROLE_RE = re.compile(
     "(?:"
-    + "|".join(f"(?P<r{i}>{f'{_WS}*'.join(word)})" for i, (word, _) in enumerate(_ROLES))
+    + "|".join(f"(?P<r{i}>{_padded(word)})" for i, (word, _) in enumerate(_ROLES))
     + f")(?:{_WS}*[:：])?"
 )
 _PARENTHESES_RE = re.compile(r"[(（]([^()（）]*)[)）]")
@@ -235,7 +240,11 @@ def split_byline(byline: str | None) -> Byline:
     photographers too.  Text without any role word gives empty lists: the
     作者 field also carries columnists, outside writers and press offices, so
     a bare name cannot be put in any role list; the raw text stays in the
-    record's ``byline``.
+    record's ``byline``.  Parenthesised remarks (``张三(实习)``) are dropped
+    unless they hold role words (``（记者 张三）``).  Besides the contract's
+    role words, 本报通讯员 / 特约通讯员 count as correspondents, 摄影记者 as
+    photographers and 实习记者 as interns, so that their first characters are
+    not taken for names.
 
     >>> split_byline("记 者 沈 洁通讯员 吕军超 冯 萍")
     Byline(reporters=['沈洁'], correspondents=['吕军超', '冯萍'], photographers=[], interns=[])
@@ -265,11 +274,6 @@ def split_byline(byline: str | None) -> Byline:
 # ---------------------------------------------------------------------------
 
 _COLON = "[:：]"
-
-
-def _padded(word: str) -> str:
-    """A regex for ``word`` with optional white space between its characters."""
-    return f"{_WS}*".join(re.escape(char) for char in word)
 
 
 def strip_label(text: str | None, labels: Sequence[str]) -> str:
@@ -406,7 +410,9 @@ _DATE_RE = re.compile(
     r"(?P<y1>\d{4})(?P<sep>[-/.])(?P<m1>\d{1,2})(?P=sep)(?P<d1>\d{1,2})(?!\d)"
     r"|(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})(?:\s*日|(?!\d))"
     r")"
-    r"(?:(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*[:：]\s*(?P<M>\d{2})(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?)?(?!\d))?"
+    # The time, if any: 07:07, 07:07:12.0 (ENP), 07时07分.
+    r"(?:(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})"
+    r"(?:\s*[:：分]\s*(?P<S>\d{1,2})(?:\.\d+)?)?(?!\d))?"
 )
 _PORTAL_TZ = timezone(timedelta(hours=8))
 _MIN_YEAR, _MAX_YEAR = 1990, 2100
@@ -661,22 +667,28 @@ def content_hash(title: str | None, paragraphs: Sequence[str | None]) -> str:
 
 # 【打印】 【关闭】, 【字号 大 中 小】, [1] [2] [3]: text made only of bracketed groups.
 _BRACKET_GROUPS_RE = re.compile(r"(?:[【\[［][^【】\[\]［］]*[】\]］] ?)+")
+_BRACKET_GROUP_RE = re.compile(r"[【\[［]([^【】\[\]［］]*)[】\]］]")
 _PAGER_TOKEN = (
     r"(?:上一页|下一页|上页|下页|前页|后页|首页|尾页|末页|第 ?\d+ ?页|共 ?\d+ ?页"
     r"|[\[［【] ?\d+ ?[\]］】]|\d+|…+|\.\.\.|«|»|<<|>>|‹|›)"
 )
 _PAGER_RE = re.compile(rf"(?: ?{_PAGER_TOKEN})+")
+_PAGER_TOKEN_RE = re.compile(_PAGER_TOKEN)
 _TOOLBAR_WORDS = frozenset(
     {
         "打印",
         "打印本页",
         "打印此文",
+        "打印文章",
         "关闭",
         "关闭窗口",
         "关闭本页",
         "返回",
         "返回顶部",
+        "返回首页",
+        "返回列表",
         "字号",
+        "字体",
         "大",
         "中",
         "小",
@@ -689,6 +701,8 @@ _TOOLBAR_WORDS = frozenset(
         "评论",
         "我要评论",
         "发表评论",
+        "查看评论",
+        "复制链接",
     }
 )
 _RELATED_HEADINGS = frozenset({"相关稿件", "相关新闻", "相关文章", "相关链接", "相关阅读"})
@@ -696,6 +710,21 @@ _SHARE_RE = re.compile(rf"^分享到 ?{_COLON}")
 _METADATA_LINE_RE = re.compile(rf"^[(（【\[]? ?(?:来 ?源|作 ?者|责任编辑|编 ?辑) ?{_COLON}")
 # A longer text starting with a label is prose that happens to begin so.
 _FURNITURE_MAX_CHARS = 120
+
+
+def _words(text: str) -> list[str]:
+    """The words of a toolbar text, colons dropped (``字号：大 中 小``)."""
+    return re.sub(_COLON, " ", text).split()
+
+
+def _are_toolbar_words(words: Iterable[str]) -> bool:
+    """Whether there are words and each is a toolbar word or a pager token."""
+    found = False
+    for word in words:
+        if word not in _TOOLBAR_WORDS and not _PAGER_TOKEN_RE.fullmatch(word):
+            return False
+        found = True
+    return found
 
 
 def is_toolbar_text(text: str | None) -> bool:
@@ -713,12 +742,15 @@ def is_toolbar_text(text: str | None) -> bool:
     text = collapse_whitespace(text)
     if not text:
         return False
-    if _BRACKET_GROUPS_RE.fullmatch(text):
+    # Only bracketed toolbar words count: 【编者按】 and 【新闻链接】 head real content.
+    if _BRACKET_GROUPS_RE.fullmatch(text) and _are_toolbar_words(
+        word for group in _BRACKET_GROUP_RE.findall(text) for word in _words(group)
+    ):
         return True
     if _PAGER_RE.fullmatch(text) and not text.replace(" ", "").isdigit():
         return True
-    unlabelled = re.sub(_COLON, " ", text).split()
-    if all(word in _TOOLBAR_WORDS for word in unlabelled):
+    words = _words(text)
+    if _are_toolbar_words(words) and not all(word.isdigit() for word in words):
         return True
     if unpad_name(re.sub(_COLON, "", text)) in _RELATED_HEADINGS:
         return True
