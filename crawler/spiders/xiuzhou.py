@@ -189,12 +189,13 @@ class XiuzhouSpider(Spider):
             self._inc("article/failed")
             return
         page = ArticlePage(response, self.portal)
-        yield from self._follow_page_links(ListingPage(response, self.portal))
+        # 相关稿件 first, so that a related link that turns out 404 is counted as one.
         for url in page.related_urls():
             if self.portal.is_on_portal(url) and self.portal.kind(url) is PageKind.ARTICLE:
                 request = self._article_request(url, "related")
                 if request:
                     yield request
+        yield from self._follow_page_links(ListingPage(response, self.portal))
         if not page.is_article():
             self._inc("article/failed")
             logger.warning("No article found on %s (template changed?)", response.url)
