@@ -132,8 +132,13 @@ class ReplayMiddleware:
     def _archive_error(self, request: Request, exc: ArchiveError) -> None:
         self.stats.inc_value("replay/archive_error")
         logger.error("Replay archive unreadable for %s: %s", request.url, exc)
-        engine = self.crawler.engine
-        if self._closing or engine is None or engine.spider is None:
+        if self._closing:
+            return
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no crawl running (the middleware was built on its own)
+            return
+        if engine is None or engine.spider is None:
             return
         self._closing = True
         deferred_from_coro(engine.close_spider_async(reason="replay_archive_error"))
