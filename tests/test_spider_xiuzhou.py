@@ -1,0 +1,219 @@
+"""The real spider and pipelines over the bundled snapshot, replayed from WARC."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from crawler.items import RECORD_FIELDS
+from crawler.pipelines.validate import record_errors
+from tests.crawl import read_jsonl, run_crawl
+from tests.snapshots import HOST, DerivedSnapshot, expected_records
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# Fields a test cannot know in advance: the fetch time, and the hash (checked apart).
+UNCOMPARED = ("crawled_at", "content_hash")
+
+
+def field_diff(expected: dict[str, Any], got: dict[str, Any]) -> str:
+    lines = []
+    for name in RECORD_FIELDS:
+        if name in UNCOMPARED:
+            continue
+        if expected.get(name) != got.get(name):
+            lines.append(
+                f"  {name}:\n    expected {json.dumps(expected.get(name), ensure_ascii=False)}"
+                f"\n    got      {json.dumps(got.get(name), ensure_ascii=False)}"
+            )
+    return "\n".join(lines)
+
+
+def assert_records_equal(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> None:
+    by_url = {r["url"]: r for r in got}
+    missing = [r["url"] for r in expected if r["url"] not in by_url]
+    extra = sorted(set(by_url) - {r["url"] for r in expected})
+    problems = [f"missing records: {missing}"] if missing else []
+    if extra:
+        problems.append(f"unexpected records: {extra}")
+    for record in expected:
+        if record["url"] in by_url:
+            diff = field_diff(record, by_url[record["url"]])
+            if diff:
+                problems.append(f"{record['url']}\n{diff}")
+    assert not problems, "\n".join(problems)
+
+
+def report_of(output: Path) -> dict[str, Any]:
+    reports = sorted((output.parent / "reports").glob("*.json"))
+    assert reports, "the run wrote no report"
+    return json.loads(reports[-1].read_text("utf-8"))
+
+
+def test_crawl_writes_exactly_the_expected_records(first_crawl):
+    assert first_crawl.returncode == 0, first_crawl.log[-3000:]
+    records = first_crawl.records
+    assert_records_equal(expected_records(), records)
+    assert len(records) == len(expected_records())
+
+
+def test_records_are_in_contract_order_and_schema_valid(first_crawl):
+    for record in first_crawl.records:
+        assert list(record) == list(RECORD_FIELDS)
+        assert record_errors(record) == [], record["url"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["crawled_at"])
+
+
+def test_content_hash_is_the_digest_of_title_and_paragraphs(first_crawl):
+    for record in first_crawl.records:
+        text = record["title"] + "\n" + "\n".join(record["paragraphs"])
+        assert record["content_hash"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return []
+
+
+def test_no_field_holds_a_replacement_character_or_mojibake(first_crawl):
+    text = "".join(s for record in first_crawl.records for s in _strings(record))
+    assert "\ufffd" not in text
+    # GBK read as Latin-1, or UTF-8 read as GBK, leave these behind.
+    assert not re.search(r"[ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖ×ØÙÚÛÜÝÞß]|锟斤拷|烫烫烫", text)
+    # Characters outside GB2312 but in GBK came through (the meta tag says gb2312).
+    expected_text = "".join(s for record in expected_records() for s in _strings(record))
+    for char in "镕喆堃玥":
+        if char in expected_text:
+            assert char in text
+
+
+def test_run_report_matches_the_crawl(first_crawl):
+    report = report_of(first_crawl.output)
+    assert report["articles"]["new"] == len(first_crawl.records)
+    assert report["pages"]["not_found"]["related"] >= 1  # the snapshot's 相关稿件 link to a 404
+    assert report["replay"]["missing"] == 0  # every on-portal link of the snapshot has a saved answer
+
+
+def test_second_run_appends_nothing_and_downloads_no_article(snapshot_warc, crawled_output):
+    before = crawled_output.read_bytes()
+    proc = run_crawl({"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": crawled_output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert crawled_output.read_bytes() == before
+    report = report_of(crawled_output)
+    assert report["pages"]["by_kind"]["article"] == 0
+    assert report["pages"]["by_kind"]["listing"] > 0  # listings are always fetched
+    assert report["articles"]["new"] == 0
+
+
+def test_incremental_off_recrawls_but_appends_nothing(snapshot_warc, crawled_output):
+    before = crawled_output.read_bytes()
+    proc = run_crawl({"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": crawled_output, "INCREMENTAL": "0"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert crawled_output.read_bytes() == before
+    assert report_of(crawled_output)["pages"]["by_kind"]["article"] > 0
+
+
+def test_deleted_state_is_rebuilt_from_the_output(snapshot_warc, crawled_output):
+    state = crawled_output.parent / ".state"
+    for path in state.iterdir():
+        path.unlink()
+    state.rmdir()
+    before = crawled_output.read_bytes()
+    proc = run_crawl({"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": crawled_output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert crawled_output.read_bytes() == before
+
+
+def _strip_volatile(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "crawled_at"} for r in records]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"CONCURRENT_REQUESTS": "1"},
+        {
+            "CONCURRENT_REQUESTS": "1",
+            "DEPTH_PRIORITY": "1",
+            "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+            "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        },
+        {"CONCURRENT_REQUESTS": "64", "CONCURRENT_REQUESTS_PER_DOMAIN": "64"},
+    ],
+    ids=["one-at-a-time-lifo", "one-at-a-time-fifo", "concurrent-64"],
+)
+def test_output_does_not_depend_on_order_or_concurrency(first_crawl, snapshot_warc, tmp_path, settings):
+    output = tmp_path / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": output, **settings})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert _strip_volatile(read_jsonl(output)) == _strip_volatile(first_crawl.records)
+
+
+NEW_ARTICLE_URLS = [
+    f"{HOST}/xznews/system/2012/06/01/014500001.shtml",
+    f"{HOST}/xznews/system/2012/06/02/014500002.shtml",
+]
+
+
+def newer_snapshot(root: Path) -> DerivedSnapshot:
+    """The bundled snapshot plus two new articles, linked from an updated home page."""
+    snapshot = DerivedSnapshot(root)
+    seed_url = f"{HOST}/xznews/system/2010/12/29/013095123.shtml"
+    template = snapshot.read(seed_url)
+    for n, url in enumerate(NEW_ARTICLE_URLS, 1):
+        article_id = url.rsplit("/", 1)[1].split(".")[0].lstrip("0")
+        page = template.replace("13095123", article_id).replace("心连心", f"心连心（续{n}）")
+        page = page.replace("南汇村", f"南汇{n}村")
+        snapshot.add(url, page)
+    home = f"{HOST}/xznews/"
+    links = "".join(f'<a href="{url}">新稿{n}</a>' for n, url in enumerate(NEW_ARTICLE_URLS, 1))
+    snapshot.edit(home, lambda text: re.sub(r"(?i)</body>", links + "</BODY>", text, count=1))
+    return snapshot
+
+
+def test_newer_snapshot_appends_exactly_the_new_articles(crawled_output, tmp_path):
+    warc = newer_snapshot(tmp_path / "portal").pack(tmp_path / "newer.warc.gz")
+    before = read_jsonl(crawled_output)
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": crawled_output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    after = read_jsonl(crawled_output)
+    assert after[: len(before)] == before
+    new = after[len(before) :]
+    assert [r["url"] for r in new] == NEW_ARTICLE_URLS
+    assert [r["title"] for r in new] == [
+        "“一联三会”让党员与群众心连心（续1）",
+        "“一联三会”让党员与群众心连心（续2）",
+    ]
+    assert report_of(crawled_output)["pages"]["by_kind"]["article"] == 2
+
+
+def test_invalid_record_goes_to_rejected_jsonl(tmp_path):
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    seed_url = f"{HOST}/xznews/system/2010/12/29/013095123.shtml"
+    # No enpproperty date and no visible time: published_at cannot be filled.
+    snapshot.edit(
+        seed_url,
+        lambda text: re.sub(
+            r"<date>[^<]*</date>", "<date></date>", re.sub(r"2010年12月29日\s*07:07", "", text)
+        ),
+    )
+    warc = snapshot.pack(tmp_path / "s.warc.gz")
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    rejected = read_jsonl(output.parent / "rejected.jsonl")
+    assert [r["url"] for r in rejected] == [seed_url]
+    assert "published_at" in rejected[0]["reason"]
+    assert rejected[0]["record"]["title"] == "“一联三会”让党员与群众心连心"
+    assert seed_url not in {r["url"] for r in read_jsonl(output)}
+    assert "rejected" in proc.stderr.strip().splitlines()[-1]
+    assert report_of(output)["articles"]["rejected"] == 1
