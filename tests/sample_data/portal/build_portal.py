@@ -239,6 +239,7 @@ SPACER_U3000 = ("raw", "<P>　　</P>")
 #   key, id, date (enpproperty <date> without ".0"), node, title, paragraphs/blocks,
 #   source, byline (raw 作者 text, or None), reporters/correspondents/photographers
 #   (expected, by hand), editor, and template switches (see render_article).
+# fmt: off
 ARTICLES: list[dict] = [
     # ---- 精彩推荐 (the sidebar of the seed; newest articles, 2014-2015) ----
     dict(
@@ -752,6 +753,7 @@ ARTICLES: list[dict] = [
         correspondents=["许剑峰"], photographers=["金晶"], editor="吴怡之",
     ),
 ]
+# fmt: on
 
 BY_KEY = {a["key"]: a for a in ARTICLES}
 
@@ -878,9 +880,11 @@ def byline_line(art: dict) -> str:
     label = art.get("editor_label")
     author_style = art.get("author_style")
     if style == "seed":
-        parts = [f'<span id="source_baidu">来源: <a href="{SOURCE_LINKS[source]}" target="_blank">{source}</a></span>']
+        parts = [
+            f'<span id="source_baidu">来源: <a href="{SOURCE_LINKS[source]}" target="_blank">{source}</a></span>'
+        ]
         parts.append(f'<span id="author_baidu">作者: {byline}</span>')
-        return f"{parts[0]}   {parts[1]}    <span id=\"editor_baidu\">编辑: {editor}</span>"
+        return f'{parts[0]}   {parts[1]}    <span id="editor_baidu">编辑: {editor}</span>'
     if style == "plain":
         text = f"来源：{source}&nbsp;&nbsp;&nbsp;"
         if byline:
@@ -973,7 +977,9 @@ def render_article(art: dict, part: int = 0) -> str:
         body += f"\n<p align=right>{TOOLBAR}</p>"
     opening = "<!--enpcontent--><!--enpcontent-->" if gen == "2015" else "<!--enpcontent-->"
     out.append(f"{opening}{body}<!--/enpcontent-->")
-    out.append('<INPUT type=checkbox value=0 name=titlecheckbox sourceid="<Source>SourcePh</Source>" style="display:none">\n')
+    out.append(
+        '<INPUT type=checkbox value=0 name=titlecheckbox sourceid="<Source>SourcePh</Source>" style="display:none">\n'
+    )
     if len(parts) > 1:
         out.append(pager(art, part, len(parts)) + "\n")
     out.append("</TD></TR>\n")
@@ -1031,7 +1037,9 @@ def listing_pager(page: int, count: int) -> str:
     bits.append(f'<a href="{href(0)}">首页</a>' if page > 0 else "首页")
     bits.append(f'<a href="{href(page - 1)}">上一页</a>' if page > 0 else "上一页")
     for i in range(count):
-        bits.append(f"<font color=red><b>{i + 1}</b></font>" if i == page else f'<a href="{href(i)}">{i + 1}</a>')
+        bits.append(
+            f"<font color=red><b>{i + 1}</b></font>" if i == page else f'<a href="{href(i)}">{i + 1}</a>'
+        )
     bits.append(f'<a href="{href(page + 1)}">下一页</a>' if page < count - 1 else "下一页")
     bits.append(f'<a href="{href(count - 1)}">尾页</a>' if page < count - 1 else "尾页")
     return "&nbsp;".join(bits)
@@ -1039,7 +1047,7 @@ def listing_pager(page: int, count: int) -> str:
 
 def listing_row(folder: str, key: str, variant: str) -> str:
     art = BY_KEY[key]
-    href = rel_prefix(folder) + article_path(art)[len("/xznews/"):] + variant
+    href = rel_prefix(folder) + article_path(art)[len("/xznews/") :] + variant
     if key == "N1" and variant == "" and folder == "/xznews/xwzx/":
         href = url_of("N1")
     return (
@@ -1048,7 +1056,9 @@ def listing_row(folder: str, key: str, variant: str) -> str:
     )
 
 
-def render_listing(node_key: str, items: list[tuple[str, str]], page: int, count: int, extra: str = "") -> str:
+def render_listing(
+    node_key: str, items: list[tuple[str, str]], page: int, count: int, extra: str = ""
+) -> str:
     name, folder, _, _ = NODES[node_key]
     if items:
         rows = "\n".join(listing_row(folder, k, v) for k, v in items)
@@ -1106,7 +1116,9 @@ def render_home() -> str:
             key, href = (item, None) if isinstance(item, str) else item
             art = BY_KEY[key]
             href = href or url_of(key)
-            rows.append(f'·<a href="{href}" target=_blank>{esc(art["title"])}</a> <span class=date>{art["date"][5:10]}</span><br>')
+            rows.append(
+                f'·<a href="{href}" target=_blank>{esc(art["title"])}</a> <span class=date>{art["date"][5:10]}</span><br>'
+            )
         return f"""<TABLE width=345 border=0 cellpadding=0 cellspacing=0 class=lm>
 <TR><TD height=30 class=lmtit> {name}</TD><TD align=right class=more><a href="{SITE}{folder}">更多&gt;&gt;</a>&nbsp;</TD></TR>
 <TR><TD colspan=2 class=lmcon>
@@ -1127,7 +1139,9 @@ def render_home() -> str:
     ]
     grid = []
     for i in range(0, len(blocks), 2):
-        grid.append(f"<TR><TD valign=top>{blocks[i]}</TD><TD width=10></TD><TD valign=top>{blocks[i + 1]}</TD></TR>")
+        grid.append(
+            f"<TR><TD valign=top>{blocks[i]}</TD><TD width=10></TD><TD valign=top>{blocks[i + 1]}</TD></TR>"
+        )
     pics = " ".join(
         f'<a href="{url_of(k)}" target=_blank><img src="{PICTURE_SRC[k]}" width=160 height=120 border=0><br>{esc(BY_KEY[k]["title"])}</a>'
         for k in PICTURE_BOX
@@ -1147,7 +1161,9 @@ def render_home() -> str:
     s1 = BY_KEY["S1"]
     return "".join(
         [
-            page_head("秀洲新闻网", "秀洲新闻网,秀洲,嘉兴,新闻", "秀洲新闻网是秀洲区唯一的综合性新闻门户网站"),
+            page_head(
+                "秀洲新闻网", "秀洲新闻网,秀洲,嘉兴,新闻", "秀洲新闻网是秀洲区唯一的综合性新闻门户网站"
+            ),
             page_top(),
             """<TABLE width=960 border=0 align=center cellpadding=0 cellspacing=0>
 <TR>
@@ -1158,8 +1174,8 @@ def render_home() -> str:
 <TD width=10></TD>
 <TD width=700 valign=top class=right>
 <TABLE width="100%" border=0 cellpadding=0 cellspacing=0 class=toutiao>
-<TR><TD height=50 align=center><a href="{url_of('S1')}" target=_blank><FONT size=5 color=#cc0000><B>{esc(s1['title'])}</B></FONT></a></TD></TR>
-<TR><TD class=zy>　　{esc(s1['blocks'][0][1][:60])}……<a href="{url_of('S1')}" target=_blank>[详细]</a></TD></TR>
+<TR><TD height=50 align=center><a href="{url_of("S1")}" target=_blank><FONT size=5 color=#cc0000><B>{esc(s1["title"])}</B></FONT></a></TD></TR>
+<TR><TD class=zy>　　{esc(s1["blocks"][0][1][:60])}……<a href="{url_of("S1")}" target=_blank>[详细]</a></TD></TR>
 </TABLE>
 <TABLE width="100%" border=0 cellpadding=0 cellspacing=0>
 {chr(10).join(grid)}
@@ -1290,12 +1306,24 @@ def main() -> None:
         target.write_text(text, encoding="utf-8")
         text.encode("gbk")  # every page must survive the packer
         records.append(
-            {"url": SITE + url_path, "status": status, "headers": html_type, "file": file_path, "encoding": "gbk"}
+            {
+                "url": SITE + url_path,
+                "status": status,
+                "headers": html_type,
+                "file": file_path,
+                "encoding": "gbk",
+            }
         )
 
     def alias(url_path: str, file_path: str, status: int = 200) -> None:
         records.append(
-            {"url": SITE + url_path, "status": status, "headers": html_type, "file": file_path, "encoding": "gbk"}
+            {
+                "url": SITE + url_path,
+                "status": status,
+                "headers": html_type,
+                "file": file_path,
+                "encoding": "gbk",
+            }
         )
 
     # root, robots, home, CSS, 404 page
@@ -1346,7 +1374,7 @@ def main() -> None:
 
     for key in ["xwzx", "hxfc", "msxx", "cjzh", "jytd", "bmld", "wybb", "tk", "xfsd", "wjj"]:
         save_listing(key, listing_items(key))
-    sub = '<TR><TD height=26 class=zlm>&nbsp;子栏目：<a href="wjj/index.shtml">王江泾镇</a></TD></TR>\n'
+    sub = '<TR><TD height=26 class=zlm>&nbsp;子栏目：<a href="wjj/">王江泾镇</a></TD></TR>\n'
     save_listing("zjfc", listing_items("zjfc"), extra=sub)
     for key, items in CROSS_LISTS.items():
         save_listing(key, items)
@@ -1357,10 +1385,13 @@ def main() -> None:
     # the topic page 画乡先锋 创先争优 lists its only column, 先锋视点
     hx_items = listing_items("xfsd")
     extra = '<TR><TD height=26 class=zlm>&nbsp;<a href="xfsd/index.shtml">先锋视点</a> <a href="xfsd/">更多&gt;&gt;</a></TD></TR>\n'
-    save("/xznews/zt2010/hxxf/index.shtml", render_listing("hxxf", [], 0, 1, extra).replace(
-        "<TR><TD height=60 align=center class=lb>本栏目暂无信息</TD></TR>",
-        "\n".join(listing_row("/xznews/zt2010/hxxf/", k, v) for k, v in hx_items),
-    ))
+    save(
+        "/xznews/zt2010/hxxf/index.shtml",
+        render_listing("hxxf", [], 0, 1, extra).replace(
+            "<TR><TD height=60 align=center class=lb>本栏目暂无信息</TD></TR>",
+            "\n".join(listing_row("/xznews/zt2010/hxxf/", k, v) for k, v in hx_items),
+        ),
+    )
     alias("/xznews/zt2010/hxxf/", "pages/xznews/zt2010/hxxf/index.shtml")
 
     # articles
