@@ -325,7 +325,8 @@ def parse_metadata_line(text: str | None) -> dict[str, str]:
     values: dict[str, str] = {}
     for match, following in _labelled(text or "", _METADATA_LABEL_RE):
         key = _METADATA_KEYS[_alternative(match)][1]
-        value = collapse_whitespace(following)
+        # 【责任编辑：吴怡之】: the brackets around a label belong to the line, not the value.
+        value = collapse_whitespace(collapse_whitespace(following).strip("【】[]（）()"))
         if key and value and key not in values:
             values[key] = value
     return values

@@ -183,28 +183,24 @@ class ArticlePage:
                 found.setdefault(key, value)
         return found
 
+    def _span_value(self, span_id: str, key: str, labels: tuple[str, ...]) -> str | None:
+        """The value of a ``*_baidu`` span, with or without its label; None without the span."""
+        span = self._span_text(span_id)
+        if span is None:
+            return None
+        return parse_metadata_line(span).get(key) or strip_label(span, labels).strip("【】[]（）() ")
+
     def source(self) -> str | None:
-        span = self._span_text("source_baidu")
-        if span:
-            value = strip_label(span, _SOURCE_LABELS)
-            if value:
-                return value
-        return self._metadata_line.get("source")
+        return self._span_value("source_baidu", "source", _SOURCE_LABELS) or self._metadata_line.get("source")
 
     def byline(self) -> str | None:
-        span = self._span_text("author_baidu")
+        span = self._span_value("author_baidu", "author", _AUTHOR_LABELS)
         if span is not None:
-            value = strip_label(span, _AUTHOR_LABELS)
-            return value or None
+            return span or None  # an empty 作者 span: no author, whatever the line says
         return self._metadata_line.get("author")
 
     def editor(self) -> str | None:
-        span = self._span_text("editor_baidu")
-        if span:
-            value = strip_label(span, _EDITOR_LABELS)
-            if value:
-                return value
-        return self._metadata_line.get("editor")
+        return self._span_value("editor_baidu", "editor", _EDITOR_LABELS) or self._metadata_line.get("editor")
 
     # -- where it sits ------------------------------------------------------
 
