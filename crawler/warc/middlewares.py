@@ -16,6 +16,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Self
+from urllib.parse import urldefrag
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -46,8 +47,8 @@ class ReplayMiddleware:
     before it starts, with an error naming the file and byte offset.
 
     A recorded response comes back with its status, headers and body (the
-    class chosen by ``scrapy.responsetypes``), the request's URL and the
-    flag ``"replay"``; the rest of the middleware chain sees it as if it
+    class chosen by ``scrapy.responsetypes``), the request's URL (less its
+    fragment, as a download's) and the flag ``"replay"``; the rest of the middleware chain sees it as if it
     had been downloaded: ``RedirectMiddleware`` (600) follows a recorded
     302 + ``Location``, ``HttpCompressionMiddleware`` (590) decodes a
     gzip body.  A URL the archive lacks gets an empty 404 flagged
@@ -105,13 +106,15 @@ class ReplayMiddleware:
         except ArchiveError as exc:
             self._archive_error(request, exc)
             raise IgnoreRequest(str(exc)) from exc
+        # The URL a download gets: the request's, less the fragment (as Scrapy's HTTP handler).
+        url = urldefrag(request.url)[0]
         if recorded is None:
-            return self._miss(request)
+            return self._miss(request, url)
         self.stats.inc_value("replay/hit")
         headers = Headers(recorded.headers)
-        respcls = responsetypes.from_args(headers=headers, url=request.url, body=recorded.body)
+        respcls = responsetypes.from_args(headers=headers, url=url, body=recorded.body)
         return respcls(
-            url=request.url,
+            url=url,
             status=recorded.status,
             headers=headers,
             body=recorded.body,
@@ -120,14 +123,14 @@ class ReplayMiddleware:
             protocol="HTTP/1.1",
         )
 
-    def _miss(self, request: Request) -> Response:
+    def _miss(self, request: Request, url: str) -> Response:
         self.missing += 1
         self.stats.inc_value("replay/missing")
         if self.missing <= self.MAX_LOGGED_MISSES:
             logger.warning("Not in the replay archive, answered 404: %s", request.url)
             if self.missing == self.MAX_LOGGED_MISSES:
                 logger.warning("Replay: no more URLs missing from the archive will be shown")
-        return Response(url=request.url, status=404, flags=["replay-miss"], request=request)
+        return Response(url=url, status=404, flags=["replay-miss"], request=request)
 
     def _archive_error(self, request: Request, exc: ArchiveError) -> None:
         self.stats.inc_value("replay/archive_error")

@@ -4,7 +4,8 @@
 
 A proxied request (``GET http://jxxznews.zjol.com.cn/xznews/ HTTP/1.1``)
 is answered with the recorded status, headers and body of that URL, or a
-404 when the archive lacks it.  URLs keep the portal's host names, which
+404 when the archive lacks it (URLs are compared canonically, without the
+tracking parameters of ``CANONICAL_TRACKING_PARAMS``).  URLs keep the portal's host names, which
 Scrapy's ``LinkExtractor`` and offsite filtering compare with their port.
 It prints ``listening on 127.0.0.1:PORT`` once it accepts connections and
 serves until it is killed.
@@ -18,6 +19,8 @@ import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, ClassVar
+
+from scrapy.settings import Settings
 
 from crawler.warc.archive import ArchiveError, WarcArchive
 
@@ -97,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    # Like the portal, answer a URL whatever tracking parameters it carries.
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
     try:
-        serve(args.warc, args.port)
+        serve(args.warc, args.port, settings.getlist("CANONICAL_TRACKING_PARAMS"))
     except ArchiveError as exc:
         print(f"snapshot_proxy: error: {exc}", file=sys.stderr)
         return 1

@@ -1,0 +1,226 @@
+"""Tests of crawler.warc.middlewares.WarcRecorderMiddleware: recording downloads into a gzip WARC."""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+import pytest
+from scrapy import Request, Spider, signals
+from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
+from scrapy.exceptions import NotConfigured
+from scrapy.http import HtmlResponse, Response
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+from warcio.archiveiterator import ArchiveIterator
+
+from crawler.warc.archive import WarcArchive
+from crawler.warc.middlewares import WarcRecorderMiddleware
+from tests.servers import run_crawl, run_snapshot_proxy
+from tests.test_downloadermiddleware_replay import REPLAY_ORDER, SITE, build_snapshot, replay_settings
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+RECORDER_ORDER = 950
+
+
+def warcio_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from warcio.cli import main; main()", "check", "-v", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def read_records(path: Path) -> list[tuple[str, str | None, bytes, object]]:
+    with path.open("rb") as fh:
+        return [
+            (
+                r.rec_type,
+                r.rec_headers.get_header("WARC-Target-URI"),
+                r.raw_stream.read(),
+                r.http_headers,
+            )
+            for r in ArchiveIterator(fh)
+        ]
+
+
+@pytest.fixture
+def output(tmp_path: Path) -> Path:
+    return tmp_path / "out" / "recorded.warc.gz"
+
+
+@pytest.fixture
+def crawler(output):
+    return get_crawler(Spider, {"WARC_OUTPUT": str(output), "USER_AGENT": "test-agent"})
+
+
+@pytest.fixture
+def mw(crawler):
+    middleware = build_from_crawler(WarcRecorderMiddleware, crawler)
+    yield middleware
+    middleware.spider_closed()
+
+
+def test_not_configured_without_warc_output():
+    with pytest.raises(NotConfigured):
+        build_from_crawler(WarcRecorderMiddleware, get_crawler(Spider, {"WARC_OUTPUT": ""}))
+
+
+def test_records_request_and_raw_response(mw, crawler, output):
+    body = gzip.compress("<html>秀洲新闻网</html>".encode("gbk"), mtime=0)
+    request = Request(f"{SITE}/xznews/?a=1", headers={"User-Agent": "test-agent", "Accept-Encoding": "gzip"})
+    response = HtmlResponse(
+        url=request.url,
+        status=200,
+        headers={"Content-Type": "text/html", "Content-Encoding": "gzip", "Transfer-Encoding": "chunked"},
+        body=body,
+        request=request,
+        protocol="HTTP/1.1",
+    )
+    assert mw.process_response(request, response) is response
+    assert crawler.stats.get_value("warc/records_written") == 2
+    mw.spider_closed()
+
+    records = read_records(output)
+    assert [(kind, url) for kind, url, _, _ in records] == [
+        ("warcinfo", None),
+        ("request", f"{SITE}/xznews/?a=1"),
+        ("response", f"{SITE}/xznews/?a=1"),
+    ]
+    assert b"test-agent" in records[0][2]
+    request_headers = records[1][3]
+    assert request_headers.protocol == "GET"
+    assert request_headers.statusline == "/xznews/?a=1 HTTP/1.1"
+    assert request_headers.headers[0] == ("Host", "jxxznews.zjol.com.cn")
+    assert request_headers.get_header("User-Agent") == "test-agent"
+    response_headers = records[2][3]
+    assert response_headers.statusline == "200 OK"
+    assert response_headers.get_header("Transfer-Encoding") is None
+    assert response_headers.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    assert response_headers.get_header("Content-Length") == str(len(body))
+    assert records[2][2] == body  # stored as received: still gzip
+    result = warcio_check(output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert crawler.stats.get_value("warc/bytes_written") == output.stat().st_size
+
+
+def test_header_bytes_are_kept(mw, output):
+    location = "http://jxxznews.zjol.com.cn/秀洲.shtml".encode("gbk")
+    request = Request(f"{SITE}/")
+    mw.process_response(request, Response(request.url, status=302, headers={b"Location": location}))
+    mw.spider_closed()
+    with WarcArchive([output]) as archive:
+        found = archive.get(f"{SITE}/")
+    assert (found.status, found.header("Location")) == (302, location)
+
+
+def test_replayed_and_cached_responses_are_not_recorded(mw, crawler, output):
+    request = Request(f"{SITE}/")
+    for flags in (["replay"], ["replay-miss"], ["cached"]):
+        mw.process_response(request, Response(request.url, flags=flags))
+    mw.process_response(Request("data:,x"), Response("data:,x"))
+    assert crawler.stats.get_value("warc/records_written") is None
+    mw.spider_closed()
+    assert [r[0] for r in read_records(output)] == ["warcinfo"]
+
+
+def test_each_record_is_on_disk_before_the_crawl_ends(mw, output):
+    """A crash keeps every complete record: each one is flushed as written."""
+    for i in range(3):
+        request = Request(f"{SITE}/{i}")
+        mw.process_response(request, Response(request.url, body=b"page %d" % i))
+    with WarcArchive([output]) as archive:  # the file is still open for writing
+        assert [archive.get(f"{SITE}/{i}").body for i in range(3)] == [b"page 0", b"page 1", b"page 2"]
+
+
+def test_closed_at_spider_closed(crawler, output):
+    middleware = build_from_crawler(WarcRecorderMiddleware, crawler)
+    crawler.signals.send_catch_log(signals.spider_closed, spider=None, reason="finished")
+    assert middleware._file is None
+    request = Request(f"{SITE}/")
+    middleware.process_response(request, Response(request.url))  # after close: ignored
+    assert warcio_check(output).returncode == 0
+
+
+def test_signatures_raise_no_deprecation_warning(output):
+    crawler = get_crawler(
+        Spider,
+        {
+            "WARC_OUTPUT": str(output),
+            "DOWNLOADER_MIDDLEWARES": {"crawler.warc.middlewares.WarcRecorderMiddleware": RECORDER_ORDER},
+        },
+    )
+    manager = DownloaderMiddlewareManager.from_crawler(crawler)
+    recorder = next(m for m in manager.middlewares if isinstance(m, WarcRecorderMiddleware))
+    assert recorder.process_response in manager.methods["process_response"]
+    recorder.spider_closed()
+
+
+def test_record_through_the_snapshot_proxy_then_replay(tmp_path):
+    """Crawl the snapshot through the proxy on 127.0.0.1 recording a WARC, then replay that WARC."""
+    snapshot = build_snapshot(tmp_path / "portal")
+    recorded = tmp_path / "recorded.warc.gz"
+    record_settings = {
+        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.middlewares.WarcRecorderMiddleware": RECORDER_ORDER},
+        "WARC_OUTPUT": str(recorded),
+        "ROBOTSTXT_OBEY": True,
+    }
+    with run_snapshot_proxy(snapshot) as (host, port):
+        # http_proxy (HttpProxyMiddleware) covers every request, robots.txt included.
+        live = run_crawl(
+            "tests.servers.FollowSpider",
+            record_settings,
+            tmp_path,
+            env={"http_proxy": f"http://{host}:{port}"},
+            start_url=f"{SITE}/",
+        )
+    assert live.returncode == 0, live.log
+    assert live.stats["finish_reason"] == "finished"
+    result = warcio_check(recorded)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    records = read_records(recorded)
+    responses = {url: headers for kind, url, _, headers in records if kind == "response"}
+    # The portal's own URLs, not the proxy's; the redirect and robots.txt are there too.
+    assert sorted(responses) == sorted(
+        f"{SITE}{path}"
+        for path in (
+            "/robots.txt",
+            "/",
+            "/xznews/",
+            "/xznews/system/2010/12/29/013095123.shtml?utm_source=weibo",
+            "/xznews/gz.shtml",
+            "/xznews/gone.shtml",
+            "/xznews/missing.shtml",
+        )
+    )
+    assert responses[f"{SITE}/"].statusline == "302 Found"
+    assert responses[f"{SITE}/xznews/gz.shtml"].get_header("Content-Encoding") == "gzip"
+    bodies = {url: body for kind, url, body, _ in records if kind == "response"}
+    assert bodies[f"{SITE}/xznews/gz.shtml"][:2] == b"\x1f\x8b"  # recorded before decompression
+    assert live.stats["warc/records_written"] == 2 * len(responses)
+
+    replay = run_crawl(
+        "tests.servers.FollowSpider",
+        replay_settings(
+            recorded, DOWNLOADER_MIDDLEWARES={"crawler.warc.middlewares.ReplayMiddleware": REPLAY_ORDER}
+        ),
+        tmp_path,
+        start_url=f"{SITE}/",
+    )
+    assert replay.returncode == 0, replay.log
+
+    def seen(items):
+        return {
+            item["url"]: (item["status"], item["sha1"], item["text"], item["redirect_urls"]) for item in items
+        }
+
+    assert seen(replay.items) == seen(live.items)
+    assert len(live.items) == 5
+    assert replay.stats["replay/hit"] == len(responses)  # the 404 of the proxy was recorded too
+    assert "replay/missing" not in replay.stats
