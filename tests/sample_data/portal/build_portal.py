@@ -136,8 +136,8 @@ def page_head(title: str, keywords: str = "", description: str = "", extra: str 
 <HEAD>
 <META http-equiv=Content-Type content="text/html; charset=gb2312">
 <TITLE>{title}</TITLE>
-<META name=keywords content="{keywords}">
-<META name=description content="{description}">
+<META name=keywords content="{keywords.replace('"', "&quot;")}">
+<META name=description content="{description.replace('"', "&quot;")}">
 <LINK href="/xznews/images/xznews.css" type=text/css rel=stylesheet>
 <SCRIPT language=javascript src="http://img.zjol.com.cn/js/zjol_common.js"></SCRIPT>
 <script language="javascript">
@@ -1052,7 +1052,8 @@ def listing_row(folder: str, key: str, variant: str) -> str:
         href = url_of("N1")
     return (
         f'<TR><TD height=26 class=lb>·<a href="{href}" target=_blank>{esc(art["title"])}</a></TD>'
-        f"<TD width=90 align=right class=lbdate>{art['date'][:10]}</TD></TR>"
+        # the old list template never closed the date cell
+        f"<TD width=90 align=right class=lbdate>{art['date'][:10]}</TR>"
     )
 
 
