@@ -217,3 +217,18 @@ def test_invalid_record_goes_to_rejected_jsonl(tmp_path):
     assert seed_url not in {r["url"] for r in read_jsonl(output)}
     assert "rejected" in proc.stderr.strip().splitlines()[-1]
     assert report_of(output)["articles"]["rejected"] == 1
+
+
+def test_multipage_article_whose_pager_links_only_the_next_page(tmp_path):
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    first = f"{HOST}/xznews/system/2012/09/26/015312764.shtml"
+    # Page 1 links page 2 only; page 3 is found on page 2's pager.
+    snapshot.edit(first, lambda text: re.sub(r'<a href="015312764_02\.shtml">[^<]*</a>', "", text))
+    warc = snapshot.pack(tmp_path / "s.warc.gz")
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = next(r for r in read_jsonl(output) if r["url"] == first)
+    expected = next(r for r in expected_records() if r["url"] == first)
+    assert got["page_count"] == expected["page_count"] == 3
+    assert got["paragraphs"] == expected["paragraphs"]

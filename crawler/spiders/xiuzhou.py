@@ -17,6 +17,7 @@ from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
 from crawler.loaders import assemble_article
+from crawler.normalize import article_part
 from crawler.pages.article import ArticlePage
 from crawler.pages.listing import ListingPage
 from crawler.portal import PageKind, Portal
@@ -226,7 +227,12 @@ class XiuzhouSpider(Spider):
             )
             yield assemble_article(pages)
             return
-        pages = [*pages, ArticlePage(response, self.portal).load_item()]
+        page = ArticlePage(response, self.portal)
+        pages = [*pages, page.load_item()]
+        # A pager may link only the next page or two: add the later pages this one links.
+        later = [url for url in page.part_urls() if (article_part(url) or ("", 0))[1] > page.part_index]
+        remaining = sorted(set(remaining) | set(later), key=lambda url: (article_part(url) or ("", 0))[1])
+        remaining = remaining[: max(0, self.article_max_pages - len(pages))]
         if remaining:
             yield Request(
                 remaining[0],
