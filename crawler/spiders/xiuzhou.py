@@ -17,7 +17,7 @@ from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
 from crawler.loaders import assemble_article
-from crawler.normalize import article_part
+from crawler.normalize import article_id_from_url, article_part
 from crawler.pages.article import ArticlePage
 from crawler.pages.listing import ListingPage
 from crawler.portal import PageKind, Portal
@@ -110,7 +110,8 @@ class XiuzhouSpider(Spider):
         url = self.portal.first_page_url(url)
         if url in self._yielded:
             return None
-        if self.incremental and self.state.is_known_url(url):
+        known = self.state.is_known_url(url) or self.state.is_known_id(article_id_from_url(url))
+        if self.incremental and known:
             self._yielded.add(url)
             self._inc("incremental/skipped_known")
             return None
@@ -151,7 +152,11 @@ class XiuzhouSpider(Spider):
             return
         listing = ListingPage(response, self.portal)
         articles = listing.article_urls()
-        unknown = [url for url in articles if not self.state.is_known_url(url)]
+        unknown = [
+            url
+            for url in articles
+            if not self.state.is_known_url(url) and not self.state.is_known_id(article_id_from_url(url))
+        ]
         for url in unknown:
             if url not in self._unknown_linked:
                 self._unknown_linked.add(url)
