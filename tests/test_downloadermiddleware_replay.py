@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
+import scrapy
 from scrapy import Request, Spider, signals
 from scrapy.core.downloader.middleware import DownloaderMiddlewareManager
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -321,3 +322,38 @@ def test_scrapy_exits_non_zero_when_the_archive_is_broken(warc, tmp_path):
     assert len(critical) == 1
     assert f"Cannot replay REPLAY_ARCHIVE: {warc} at byte offset" in critical[0]
     assert "truncated gzip member" in critical[0]
+
+
+class TruncatingSpider(scrapy.Spider):
+    """Cuts the replay archive short after its first page, then asks for more pages."""
+
+    name = "truncating"
+
+    def __init__(self, warc: str, **kwargs):
+        super().__init__(**kwargs)
+        self.warc = warc
+
+    async def start(self):
+        yield scrapy.Request(f"{SITE}/xznews/")
+
+    def parse(self, response):
+        os.truncate(self.warc, 300)
+        yield scrapy.Request(f"{SITE}/xznews/gz.shtml", callback=self.parse_page)
+        yield scrapy.Request(f"{SITE}/xznews/system/2010/12/29/013095123.shtml", callback=self.parse_page)
+
+    def parse_page(self, response):
+        yield {"url": response.url}
+
+
+def test_a_record_unreadable_during_the_crawl_closes_the_spider(warc, tmp_path):
+    result = run_crawl(
+        "tests.test_downloadermiddleware_replay.TruncatingSpider",
+        replay_settings(warc, ROBOTSTXT_OBEY=False),
+        tmp_path,
+        warc=str(warc),
+    )
+    assert result.stats["finish_reason"] == "replay_archive_error"
+    assert result.stats["replay/archive_error"] >= 1
+    assert result.items == []
+    assert f"{warc} at byte offset" in result.log
+    assert "truncated record: the file is shorter than when it was indexed" in result.log

@@ -73,7 +73,14 @@ def test_not_configured_without_warc_output():
 
 def test_records_request_and_raw_response(mw, crawler, output):
     body = gzip.compress("<html>秀洲新闻网</html>".encode("gbk"), mtime=0)
-    request = Request(f"{SITE}/xznews/?a=1", headers={"User-Agent": "test-agent", "Accept-Encoding": "gzip"})
+    request = Request(
+        f"{SITE}/xznews/?a=1",
+        headers={
+            "User-Agent": "test-agent",
+            "Accept-Encoding": "gzip",
+            "Proxy-Authorization": "Basic c2VjcmV0",
+        },
+    )
     response = HtmlResponse(
         url=request.url,
         status=200,
@@ -98,6 +105,7 @@ def test_records_request_and_raw_response(mw, crawler, output):
     assert request_headers.statusline == "/xznews/?a=1 HTTP/1.1"
     assert request_headers.headers[0] == ("Host", "jxxznews.zjol.com.cn")
     assert request_headers.get_header("User-Agent") == "test-agent"
+    assert request_headers.get_header("Proxy-Authorization") is None  # the proxy's, and a secret
     response_headers = records[2][3]
     assert response_headers.statusline == "200 OK"
     assert response_headers.get_header("Transfer-Encoding") is None

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _HTTP_SCHEMES = ("http://", "https://")
+# Meant for the proxy, not the site: never written into the archive (credentials).
+_HOP_REQUEST_HEADERS = frozenset({b"proxy-authorization", b"proxy-connection"})
 
 
 class ReplayMiddleware:
@@ -76,7 +78,7 @@ class ReplayMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         paths = [path.strip() for path in crawler.settings.getlist("REPLAY_ARCHIVE") if path.strip()]
         if not paths:
-            raise NotConfigured("REPLAY_ARCHIVE is not set")
+            raise NotConfigured  # without a message: Scrapy would log "Disabled" at WARNING level
         tracking_params = crawler.settings.getlist("CANONICAL_TRACKING_PARAMS")
         try:
             archive = WarcArchive(paths, tracking_params)
@@ -158,7 +160,7 @@ class WarcRecorderMiddleware:
     Reads ``WARC_OUTPUT`` (the ``.warc.gz`` path to write, replaced if it
     exists; empty: off).  Writes a ``warcinfo`` record, then per response a
     ``request`` record (method, request line, ``Host`` and the headers
-    sent, body) and a ``response`` record (target URI, the time of the
+    sent, less ``Proxy-Authorization``, body) and a ``response`` record (target URI, the time of the
     fetch, status line, headers, and the body as received: before any
     decompression, de-chunked).  ``Transfer-Encoding`` is kept as
     ``X-Archive-Orig-Transfer-Encoding`` with a ``Content-Length`` of the
@@ -190,7 +192,7 @@ class WarcRecorderMiddleware:
     def from_crawler(cls, crawler: Crawler) -> Self:
         path = crawler.settings.get("WARC_OUTPUT")
         if not path:
-            raise NotConfigured("WARC_OUTPUT is not set")
+            raise NotConfigured  # without a message: Scrapy would log "Disabled" at WARNING level
         middleware = cls(str(path), crawler)
         middleware.open()
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
@@ -258,7 +260,12 @@ class WarcRecorderMiddleware:
             url,
             {**warc_headers, "WARC-Concurrent-To": response_id},
             method=request.method,
-            headers=[(latin1(k), latin1(v)) for k, values in request.headers.items() for v in values],
+            headers=[
+                (latin1(k), latin1(v))
+                for k, values in request.headers.items()
+                if k.lower() not in _HOP_REQUEST_HEADERS
+                for v in values
+            ],
             body=request.body,
         )
         self._write(self.serializer.to_bytes(request_record))

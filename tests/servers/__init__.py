@@ -183,7 +183,9 @@ class FollowSpider(scrapy.Spider):
         }
         if text is not None:
             for href in response.css("a::attr(href)").getall():
-                yield response.follow(href, meta=self._meta())
+                url = response.urljoin(href.strip())
+                if url.startswith(("http://", "https://")):  # not javascript:, mailto:
+                    yield scrapy.Request(url, meta=self._meta())
 
 
 class NoNetworkDownloadHandler(BaseDownloadHandler):
