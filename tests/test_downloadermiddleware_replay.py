@@ -147,6 +147,12 @@ def test_redirect_and_recorded_404_are_replayed_as_recorded(mw, crawler):
     assert crawler.stats.get_value("replay/hit") == 2
 
 
+def test_head_gets_the_headers_without_the_body(mw):
+    response = mw.process_request(Request(f"{SITE}/xznews/", method="HEAD"))
+    assert (response.status, response.body) == (200, b"")
+    assert response.headers[b"Content-Type"] == b"text/html"
+
+
 def test_gzip_body_keeps_its_content_encoding(mw):
     response = mw.process_request(Request(f"{SITE}/xznews/gz.shtml"))
     assert response.headers[b"Content-Encoding"] == b"gzip"

@@ -49,19 +49,22 @@ class ReplayMiddleware:
     before it starts, with an error naming the file and byte offset.
 
     A recorded response comes back with its status, headers and body (the
-    class chosen by ``scrapy.responsetypes``), the request's URL (less its
-    fragment, as a download's) and the flag ``"replay"``; the rest of the middleware chain sees it as if it
-    had been downloaded: ``RedirectMiddleware`` (600) follows a recorded
-    302 + ``Location``, ``HttpCompressionMiddleware`` (590) decodes a
-    gzip body.  A URL the archive lacks gets an empty 404 flagged
-    ``"replay-miss"``.  A record found corrupt when it is read closes the
-    spider (reason ``replay_archive_error``).
+    class chosen by ``scrapy.responsetypes``), the request's URL less its
+    fragment (as a download's) and the flag ``"replay"``.  The rest of the
+    chain treats it as downloaded: ``RedirectMiddleware`` (600) follows a
+    recorded 302 + ``Location``, ``HttpCompressionMiddleware`` (590)
+    decodes a gzip body.  A URL the archive lacks gets an empty 404
+    flagged ``"replay-miss"``.  A record found corrupt when it is read
+    closes the spider (reason ``replay_archive_error``).
 
-    Order 960: after every built-in downloader middleware, in place of the
-    download handler, so that each of them prepares the request as for a
-    real download (robots.txt requests included) and each
-    ``process_response`` sees the replayed response.  Replayed responses
-    skip the downloader's slots, so ``DOWNLOAD_DELAY`` does not slow them.
+    Order 960: the last ``process_request`` before the download handler.
+    Once one middleware returns a response Scrapy skips the
+    ``process_request`` of the higher ones (but runs every
+    ``process_response``), so at 960 every built-in middleware prepares
+    the request as for a real download (robots.txt check, User-Agent,
+    ``DownloaderStats``), and the response goes back through all of them.
+    Replayed responses skip the downloader's slots: ``DOWNLOAD_DELAY`` and
+    AutoThrottle do not slow them.
 
     Stats: ``replay/hit``, ``replay/missing``, ``replay/archive_error``.
     """
@@ -114,12 +117,14 @@ class ReplayMiddleware:
             return self._miss(request, url)
         self.stats.inc_value("replay/hit")
         headers = Headers(recorded.headers)
-        respcls = responsetypes.from_args(headers=headers, url=url, body=recorded.body)
+        # The archive does not index by method: a HEAD gets the GET's headers, no body.
+        body = b"" if request.method == "HEAD" else recorded.body
+        respcls = responsetypes.from_args(headers=headers, url=url, body=body)
         return respcls(
             url=url,
             status=recorded.status,
             headers=headers,
-            body=recorded.body,
+            body=body,
             flags=["replay"],
             request=request,
             protocol="HTTP/1.1",
