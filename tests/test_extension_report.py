@@ -244,7 +244,8 @@ def test_report_counts_equal_the_stats(tmp_path):
     }
     assert report["pages"]["total"] == 55
     assert report["pages"]["by_status"] == {"200": 52, "404": 3}
-    assert report["pages"]["not_found"] == {"listing": 1, "article": 2, "related": 0}
+    assert report["pages"]["not_found"] == {"listing": 1, "article": 2, "related": 0, "article_part": 0}
+    assert report["pages"]["article_answered"] == 38
     assert report["articles"] == {
         "new": stats["output/written"],
         "duplicate": 6,

@@ -56,19 +56,25 @@ def spider_exception_count(stats: Mapping[str, Any]) -> int:
     return sum(int(v) for k, v in stats.items() if k.startswith("spider_exceptions/"))
 
 
+#: 404s of article pages, by how they were reached (listing/sidebar link,
+#: 相关稿件 link, later page of a multi-page article).
+ARTICLE_NOTFOUND_KEYS = ("notfound/article", "notfound/related", "notfound/article_part")
+
+
 def failed_article_share(stats: Mapping[str, Any]) -> float | None:
     """Return the share of article pages that gave no usable record.
 
     Failed extraction (``article/failed``) and records that failed the
     schema (``output/rejected``) count against the article pages that were
-    answered (``pages/article`` less the 404s in ``notfound/article``).
+    answered (``pages/article`` less their 404s, ``notfound/article``,
+    ``notfound/related`` and ``notfound/article_part``).
 
     >>> failed_article_share({"pages/article": 10, "article/failed": 2, "output/rejected": 1})
     0.3
-    >>> failed_article_share({"pages/article": 3, "notfound/article": 3}) is None
+    >>> failed_article_share({"pages/article": 3, "notfound/article": 2, "notfound/related": 1}) is None
     True
     """
-    pages = int(stats.get("pages/article", 0)) - int(stats.get("notfound/article", 0))
+    pages = int(stats.get("pages/article", 0)) - sum(int(stats.get(k, 0)) for k in ARTICLE_NOTFOUND_KEYS)
     if pages <= 0:
         return None
     failed = int(stats.get("article/failed", 0)) + int(stats.get("output/rejected", 0))

@@ -19,7 +19,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.extensions import output_dir, run_id
-from crawler.extensions.health import assess, spider_exception_count
+from crawler.extensions.health import ARTICLE_NOTFOUND_KEYS, assess, spider_exception_count
 from crawler.signals import record_written
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ COVERAGE_FIELDS: tuple[str, ...] = (
 )
 
 PAGE_KINDS = ("home", "listing", "article", "other")
-NOTFOUND_KINDS = ("listing", "article", "related")
+NOTFOUND_KINDS = ("listing", "article", "related", "article_part")
 _STATUS_PREFIX = "downloader/response_status_count/"
 _SECTION_PREFIX = "output/section/"
 _DEDUP_PREFIX = "dedup/"
@@ -141,6 +141,8 @@ def build_report(
             "by_kind": {kind: _int(stats, f"pages/{kind}") for kind in PAGE_KINDS},
             "by_status": _by_prefix(stats, _STATUS_PREFIX),
             "not_found": {kind: _int(stats, f"notfound/{kind}") for kind in NOTFOUND_KINDS},
+            "article_answered": _int(stats, "pages/article")
+            - sum(_int(stats, key) for key in ARTICLE_NOTFOUND_KEYS),
             "responses_received": _int(stats, "response_received_count"),
         },
         "articles": {
