@@ -114,8 +114,21 @@ EXTENSIONS = {
 }
 
 # --- Distributed crawling (scrapy-redis) --------------------------------------------
-# Set to a redis:// URL to make this process one worker of a shared crawl.
+# Set to a redis:// URL to make this process one worker of a shared crawl
+# (see docs/distributed.md; needs the extra: pip install .[redis]).
 REDIS_URL = ""
+# A worker whose heartbeat is older than this many seconds is dead: any other
+# worker puts the requests it held back into the queue.
+DISTRIBUTED_HEARTBEAT_TTL = 30.0
+# Every Redis key of the crawl starts with this (one prefix per crawl).
+DISTRIBUTED_KEY_PREFIX = "xiuzhou"
+# Seconds between an idle worker's looks at the shared queue.
+DISTRIBUTED_POLL_INTERVAL = 0.5
+# Names this worker's shard and Redis keys; empty: <host>-<pid>.
+DISTRIBUTED_WORKER_ID = ""
+# Workers close once no request was queued or held by any worker for this
+# many seconds (scrapy-redis's name; its default, 0, would wait forever).
+MAX_IDLE_TIME_BEFORE_CLOSE = 10
 
 DOWNLOADER_MIDDLEWARES = {
     # On the downloader side of every built-in middleware (HttpCache is 900):

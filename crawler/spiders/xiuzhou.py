@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
+from crawler.distributed import apply_worker_settings, is_worker
 from crawler.loaders import assemble_article
 from crawler.normalize import article_id_from_url, article_part
 from crawler.pages.article import ArticlePage
@@ -68,6 +69,9 @@ class XiuzhouSpider(Spider):
         if settings.get("REPLAY_ARCHIVE"):
             for name, value in REPLAY_SETTINGS.items():
                 settings.set(name, value, priority="spider")
+        if is_worker(settings):
+            # One worker of a distributed crawl (docs/distributed.md).
+            apply_worker_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
