@@ -96,7 +96,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     exceptions = spider_exception_count(stats)
     if exceptions:
         reasons.append(f"{exceptions} spider exception(s)")
-    written = int(stats.get("output/written", 0))
+    # Records a stopped crawl kept pending for its resumption are not lost.
+    written = int(stats.get("output/written", 0)) + int(stats.get("output/kept_pending", 0))
     unknown = int(stats.get("listing/article_links_unknown", 0))
     if written == 0 and unknown > 0:
         reasons.append(f"no article written although listings linked {unknown} unknown article(s)")

@@ -42,7 +42,7 @@ class JsonLinesWriterPipeline:
 
     Settings: ``ARTICLES_OUTPUT``, ``ARTICLES_FSYNC_EVERY``, ``DEDUP_ENABLED``.
     Stats: ``output/written``, ``output/section/<section>``, ``dedup/same_id``,
-    ``dedup/same_text``, ``output/recovered_pending``.
+    ``dedup/same_text``, ``output/recovered_pending``, ``output/kept_pending``.
     """
 
     def __init__(
@@ -136,9 +136,33 @@ class JsonLinesWriterPipeline:
             ]
         return [(r, offsets[id(r.keep)]) for r in resolutions]
 
+    def _interrupted(self) -> bool:
+        """True when the crawl is being stopped (SIGTERM/SIGINT), not finishing.
+
+        A stopped crawl will be resumed (``JOBDIR``) or rerun: its records stay
+        pending so that the next run settles duplicates over the whole crawl,
+        exactly as one uninterrupted run would.  Closing reasons such as
+        ``closespider_timeout`` keep the engine running and are written.
+        """
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no engine: the pipeline is driven by hand (tests, tools)
+            return False
+        return engine is not None and not engine.running
+
     def close_spider(self) -> None:
         assert self._pending is not None
         self._pending.close()
+        if self._interrupted():
+            kept = len(self._candidates)
+            self._inc("output/kept_pending", kept)
+            logger.warning(
+                "Crawl stopped before its end: %d records kept in %s for the next run (resume with the same "
+                "JOBDIR, or run again)",
+                kept,
+                self.pending_path,
+            )
+            return
         written = 0
         fd = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:

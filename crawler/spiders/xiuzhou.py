@@ -57,11 +57,13 @@ class XiuzhouSpider(Spider):
     """
 
     name = "xiuzhou"
+    # ``state`` is Scrapy's (the SpiderState extension persists it in JOBDIR);
+    # what earlier runs wrote is ``archive``.
     # 404s reach the callbacks so that they are counted by kind, not raised.
     handle_httpstatus_list: ClassVar[list[int]] = [404, 410]
 
     portal: Portal
-    state: ArchiveState
+    archive: ArchiveState
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -83,7 +85,7 @@ class XiuzhouSpider(Spider):
         spider.article_max_pages = settings.getint("ARTICLE_MAX_PAGES")
         spider.incremental = settings.getbool("INCREMENTAL")
         spider.known_listing_pages = settings.getint("INCREMENTAL_KNOWN_LISTING_PAGES")
-        spider.state = ArchiveState.for_crawler(crawler)
+        spider.archive = ArchiveState.for_crawler(crawler)
         # Requests already yielded: ~45 of the ~46 links of every page repeat the
         # navigation bars.  Scrapy's dupefilter still stands behind this set (it is
         # the one JOBDIR persists); this one only saves building the requests.
@@ -114,7 +116,7 @@ class XiuzhouSpider(Spider):
         url = self.portal.first_page_url(url)
         if url in self._yielded:
             return None
-        known = self.state.is_known_url(url) or self.state.is_known_id(article_id_from_url(url))
+        known = self.archive.is_known_url(url) or self.archive.is_known_id(article_id_from_url(url))
         if self.incremental and known:
             self._yielded.add(url)
             self._inc("incremental/skipped_known")
@@ -159,7 +161,7 @@ class XiuzhouSpider(Spider):
         unknown = [
             url
             for url in articles
-            if not self.state.is_known_url(url) and not self.state.is_known_id(article_id_from_url(url))
+            if not self.archive.is_known_url(url) and not self.archive.is_known_id(article_id_from_url(url))
         ]
         for url in unknown:
             if url not in self._unknown_linked:
@@ -173,7 +175,12 @@ class XiuzhouSpider(Spider):
         self, response: TextResponse, listing: ListingPage, had_unknown: bool
     ) -> Iterator[Request]:
         stale = 0 if had_unknown else response.meta.get("stale_pages", 0) + 1
-        if self.incremental and self.known_listing_pages and self.state and stale >= self.known_listing_pages:
+        if (
+            self.incremental
+            and self.known_listing_pages
+            and self.archive
+            and stale >= self.known_listing_pages
+        ):
             self._inc("incremental/listing_walk_stopped")
             return
         next_url = listing.next_listing_url()
