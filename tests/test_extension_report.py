@@ -148,6 +148,18 @@ def read_reports(output: Path) -> list[dict[str, Any]]:
             id="nothing-written",
         ),
         pytest.param(
+            {"listing/article_links_unknown": 5, "output/written": 0, "output/kept_pending": 3},
+            "shutdown",
+            ["finish reason is 'shutdown', not 'finished'"],
+            id="stopped-run-keeps-its-records-pending",
+        ),
+        pytest.param(
+            {"listing/article_links_unknown": 5, "output/written": 0},
+            "shutdown",
+            ["finish reason is 'shutdown', not 'finished'"],
+            id="stopped-before-any-article",
+        ),
+        pytest.param(
             {"listing/article_links_unknown": 0, "output/written": 0, "incremental/skipped_known": 50},
             "finished",
             [],
@@ -197,6 +209,7 @@ def test_assess(stats, reason, expected):
 
 def test_interrupted_is_told_apart():
     assert assess(RUN_STATS, "shutdown", 0.2).interrupted
+    assert assess({**RUN_STATS, "output/written": 0, "output/kept_pending": 30}, "shutdown", 0.2).interrupted
     assert not assess(RUN_STATS, "finished", 0.2).interrupted
     assert not assess(RUN_STATS, "closespider_timeout", 0.2).interrupted
     # Interrupted, and something else wrong too: not just interrupted.
@@ -255,6 +268,7 @@ def test_report_counts_equal_the_stats(tmp_path):
         "extracted": stats["article/extracted"],
         "multipage": stats["article/multipage"],
         "known_not_requested": stats["incremental/skipped_known"],
+        "kept_pending": 0,
         "unknown_links_on_listings": stats["listing/article_links_unknown"],
     }
     assert report["new_by_section"] == {"新闻中心": 20, "镇街风采": 10}

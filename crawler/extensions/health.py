@@ -86,7 +86,7 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
 
     A run is unhealthy when it did not finish, when spider callbacks raised,
     when listings linked articles unknown to earlier runs yet nothing was
-    written, or when more than *max_failed_share* of its article pages
+    written (or kept pending by a stopped run), or when more than *max_failed_share* of its article pages
     failed extraction or validation (the portal changed its template).
     """
     reasons: list[str] = []
@@ -96,10 +96,11 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     exceptions = spider_exception_count(stats)
     if exceptions:
         reasons.append(f"{exceptions} spider exception(s)")
-    # Records a stopped crawl kept pending for its resumption are not lost.
+    # Records a stopped crawl kept pending for its resumption are not lost;
+    # and a crawl stopped early may not have reached an article page yet.
     written = int(stats.get("output/written", 0)) + int(stats.get("output/kept_pending", 0))
     unknown = int(stats.get("listing/article_links_unknown", 0))
-    if written == 0 and unknown > 0:
+    if written == 0 and unknown > 0 and finish_reason != INTERRUPTED_REASON:
         reasons.append(f"no article written although listings linked {unknown} unknown article(s)")
     share = failed_article_share(stats)
     if share is not None and share > max_failed_share:

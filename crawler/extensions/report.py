@@ -154,6 +154,7 @@ def build_report(
             "extracted": _int(stats, "article/extracted"),
             "multipage": _int(stats, "article/multipage"),
             "known_not_requested": _int(stats, "incremental/skipped_known"),
+            "kept_pending": _int(stats, "output/kept_pending"),
             "unknown_links_on_listings": _int(stats, "listing/article_links_unknown"),
         },
         "new_by_section": _by_prefix(stats, _SECTION_PREFIX),
