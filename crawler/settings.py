@@ -30,7 +30,28 @@ DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 30
 RETRY_ENABLED = True
+# Scrapy's list plus DownloadCancelledError: a response larger than
+# DOWNLOAD_MAXSIZE is cancelled with it, and a server that answers one broken
+# oversized response must not lose the page for the run (tests/test_faults_network.py).
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "scrapy.exceptions.DownloadCancelledError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# With RETRY_TIMES = 3 a page is given up after 4 failed attempts.
 RETRY_TIMES = 3
+# A body cut short of its Content-Length is an error (retried), never a
+# truncated page parsed into a truncated record.
+DOWNLOAD_FAIL_ON_DATALOSS = True
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
@@ -64,9 +85,33 @@ CANONICAL_TRACKING_PARAMS = [
 LISTING_MAX_PAGES = 300
 # A multi-page article is read to its last page, never past this many pages.
 ARTICLE_MAX_PAGES = 50
+
+# --- Containment: requests never leave the portal (crawler.middlewares) ------------
+CONTAINMENT_ENABLED = True
 # Live crawls refuse IP-literal hosts and names that resolve to loopback,
 # private, link-local or reserved addresses.  Tests and replay turn it on.
 CONTAINMENT_ALLOW_PRIVATE = False
+# Dotted path of a callable host -> IP addresses (raising OSError when the
+# name does not resolve); empty: the system resolver, called in a thread.
+CONTAINMENT_RESOLVER = ""
+
+# --- Faults: answers that a second look cures (crawler.middlewares) -----------------
+# Read a response as HTML when its body is an HTML document, whatever its
+# Content-Type says (a page answered as text/xml would lose fields).  Retries of
+# faults are Scrapy's RETRY_* settings above; see also RetryingHttpCompressionMiddleware
+# and RedirectLoopMiddleware in DOWNLOADER_MIDDLEWARES.
+HTMLSNIFF_ENABLED = True
+
+# --- Traps: bounds on generated URLs (crawler.middlewares.TrapGuardMiddleware) -----
+# LISTING_MAX_PAGES and ARTICLE_MAX_PAGES (above) bound pagers; these bound the rest.
+TRAPS_ENABLED = True
+# At most this many URLs per path that differ only in their query string: a page
+# linking to itself with a growing query stops here (ENP pages are static files).
+TRAPS_MAX_QUERY_VARIANTS = 5
+# At most this many steps from the home page to a new section (a folder under
+# SITE_ROOT_PATH); the real portal nests 4 deep (专题 > 专题2010 > 画乡先锋 > 先锋视点),
+# a calendar-like chain of generated folders stops here.
+TRAPS_MAX_SECTION_DEPTH = 10
 
 # --- Output ---------------------------------------------------------------------
 ARTICLES_OUTPUT = "output/articles.jsonl"
@@ -131,11 +176,24 @@ DISTRIBUTED_WORKER_ID = ""
 MAX_IDLE_TIME_BEFORE_CLOSE = 10
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: a refused request reaches no other middleware (robots.txt included).
+    "crawler.middlewares.ContainmentMiddleware": 40,
+    # Scrapy's, but a body inflating past DOWNLOAD_MAXSIZE is retried, not dropped.
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.RetryingHttpCompressionMiddleware": 590,
+    # Below decompression, above MetaRefreshMiddleware (580): HTML bodies read as HTML.
+    "crawler.middlewares.HtmlSniffMiddleware": 585,
+    # Sees a 3xx before RedirectMiddleware (600): a redirect loop is retried.
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
     # On the downloader side of every built-in middleware (HttpCache is 900):
     # the recorder sees raw bodies before decompression, and replayed responses
     # still pass through redirect, retry and decompression like downloaded ones.
     "crawler.warc.middlewares.WarcRecorderMiddleware": 950,
     "crawler.warc.middlewares.ReplayMiddleware": 960,
+}
+
+SPIDER_MIDDLEWARES = {
+    "crawler.middlewares.TrapGuardMiddleware": 850,
 }
 
 ITEM_PIPELINES = {

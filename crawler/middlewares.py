@@ -1,0 +1,511 @@
+"""Middlewares that keep the crawl on the portal and carry it through faults and traps.
+
+Where they go (``DOWNLOADER_MIDDLEWARES`` / ``SPIDER_MIDDLEWARES`` in
+``crawler/settings.py``; see each class docstring for why there)::
+
+    "crawler.middlewares.ContainmentMiddleware": 40,
+    "crawler.middlewares.HtmlSniffMiddleware": 585,
+    "crawler.middlewares.RetryingHttpCompressionMiddleware": 590,  # in place of Scrapy's
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
+    "crawler.middlewares.TrapGuardMiddleware": 850,  # spider middleware
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
+from twisted.internet.threads import deferToThread
+from twisted.web.client import URI
+from w3lib.url import safe_url_string
+
+from crawler.portal import PageKind, Portal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+    #: host name -> the IP addresses it resolves to; raises ``OSError`` when it does not resolve.
+    Resolver = Callable[[str], Iterable[str]]
+
+logger = logging.getLogger(__name__)
+
+_WEB_SCHEMES = frozenset({"http", "https"})
+_DEFAULT_PORTS = frozenset({None, 80, 443})
+# Failed URLs and cut URLs kept in the stats for the run report, at most.
+MAX_URLS_KEPT = 100
+
+
+def _keep_url(stats: StatsCollector, key: str, url: str) -> None:
+    """Append ``url`` to the list in stats ``key`` (at most ``MAX_URLS_KEPT``)."""
+    urls = stats.get_value(key) or []
+    if len(urls) < MAX_URLS_KEPT and url not in urls:
+        stats.set_value(key, [*urls, url])
+
+
+# -- containment ------------------------------------------------------------------------
+
+
+def system_resolve(host: str) -> list[str]:
+    """Every address the system resolver gives for ``host`` (IPv4 and IPv6).
+
+    Blocking: :class:`ContainmentMiddleware` calls it in a thread.
+    """
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+def ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``host`` denotes when it is an IP literal, in any form a resolver accepts.
+
+    Besides dotted quads and IPv6 (with or without a zone), C's ``inet_aton``
+    accepts ``127.1``, ``2130706433`` and ``0x7f.0.0.1``: those are addresses too.
+
+    >>> str(ip_literal("2130706433")), str(ip_literal("::ffff:10.0.0.1")), ip_literal("zjol.com.cn")
+    ('127.0.0.1', '::ffff:a00:1', None)
+    """
+    if ":" in host:  # only an IPv6 literal has a colon in a host name
+        try:
+            return ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return ipaddress.IPv6Address("::")  # unparsable: treat as the worst case
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError, UnicodeError):
+        return None
+
+
+def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``address`` must not be crawled (``loopback``, ``private``, …), or ``None`` for a public one.
+
+    IPv6 addresses that embed an IPv4 one (mapped, 6to4, Teredo) are judged by it.
+
+    >>> [address_problem(ipaddress.ip_address(a)) for a in ("127.0.0.2", "::1", "169.254.169.254", "8.8.8.8")]
+    ['loopback', 'loopback', 'link_local', None]
+    """
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None:
+            return address_problem(embedded)
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link_local"
+    if address.is_multicast:
+        return "multicast"
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_private:
+        return "private"
+    if address.is_reserved or not address.is_global:
+        return "reserved"
+    return None
+
+
+def _resolved_problem(address: str) -> str | None:
+    try:
+        return address_problem(ipaddress.ip_address(address.split("%", 1)[0]))
+    except ValueError:
+        return "reserved"  # not an address: never connect to it
+
+
+class ContainmentMiddleware:
+    """Refuse, before it is downloaded, every request that could leave the portal.
+
+    A request goes out only when all of these hold, else ``IgnoreRequest`` is
+    raised and counted as ``containment/refused/<reason>``:
+
+    - its scheme is http or https (``scheme``);
+    - its URL parses the same for Python and for Twisted, which makes the
+      connection, and carries no ``user@`` part (``malformed``, ``userinfo``);
+    - its host is not an IP literal, in any notation (``ip_literal``);
+    - its host is ``SITE_HOST`` exactly, not a subdomain (``offsite``), on a
+      default port (``port``);
+    - unless ``CONTAINMENT_ALLOW_PRIVATE`` is on: its host resolves, and to
+      public addresses only (``unresolvable``, ``loopback``, ``private``,
+      ``link_local``, ``multicast``, ``unspecified``, ``reserved``).  The name
+      is resolved once per run, in a thread, with ``CONTAINMENT_RESOLVER``
+      (empty: the system resolver).
+
+    ``dont_filter`` and ``allow_offsite`` do not exempt a request (they
+    exempt it from Scrapy's ``OffsiteMiddleware``, which retries and
+    redirects set).  Order 40: first of all downloader middlewares, so a
+    refused request reaches none of them (not even ``RobotsTxtMiddleware``,
+    which would fetch the host's robots.txt); redirects and meta refreshes
+    are new requests and pass here again.  A proxy (``http_proxy``,
+    ``meta["proxy"]``) is configuration, not page input: the proxy's own
+    address is not checked, the target's is.
+
+    Settings: ``CONTAINMENT_ENABLED``, ``CONTAINMENT_ALLOW_PRIVATE``,
+    ``CONTAINMENT_RESOLVER``, ``SITE_HOST``.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        crawler: Crawler,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver = system_resolve,
+    ) -> None:
+        self.host = host.lower()
+        self.crawler = crawler
+        self.allow_private = allow_private
+        self.resolver = resolver
+        # host -> refusal reason ("" when its addresses are public); successes only.
+        self._verdicts: dict[str, str] = {}
+        self._logged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("CONTAINMENT_ENABLED"):
+            raise NotConfigured  # without a message: Scrapy would log "Disabled" at WARNING level
+        resolver_path = settings.get("CONTAINMENT_RESOLVER")
+        return cls(
+            settings.get("SITE_HOST"),
+            crawler,
+            allow_private=settings.getbool("CONTAINMENT_ALLOW_PRIVATE"),
+            resolver=load_object(resolver_path) if resolver_path else system_resolve,
+        )
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def url_problem(self, url: str) -> str | None:
+        """Why ``url`` must not be requested, judged from the URL alone; ``None`` if it may."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+            host = parts.hostname or ""
+        except ValueError:
+            return "malformed"
+        if parts.scheme.lower() not in _WEB_SCHEMES:
+            return "scheme"
+        if not host:
+            return "malformed"
+        if "@" in parts.netloc:
+            return "userinfo"
+        try:
+            twisted_host = URI.fromBytes(url.split("#", 1)[0].encode("ascii")).host.decode("ascii")
+        except (ValueError, UnicodeError):
+            return "malformed"
+        if twisted_host.lower() != host:
+            return "malformed"
+        literal = ip_literal(host)
+        if literal is not None and not (self.allow_private and host == self.host):
+            return "ip_literal"
+        if host != self.host:
+            return "offsite"
+        if port not in _DEFAULT_PORTS:
+            return "port"
+        return None
+
+    async def process_request(self, request: Request) -> None:
+        reason = self.url_problem(request.url)
+        if reason is None and not self.allow_private:
+            reason = await self._address_problem(urlsplit(request.url).hostname or "")
+        if reason is not None:
+            self._refuse(request, reason)
+
+    async def _address_problem(self, host: str) -> str | None:
+        verdict = self._verdicts.get(host)
+        if verdict is None:
+            try:
+                addresses = await maybe_deferred_to_future(deferToThread(lambda: list(self.resolver(host))))
+            except OSError as exc:
+                # Not cached: the next request asks the resolver again.
+                self._log_once(
+                    f"unresolvable:{host}", "Cannot resolve %s (%s): refusing its requests", host, exc
+                )
+                return "unresolvable"
+            problems = [
+                (address, problem) for address in addresses if (problem := _resolved_problem(address))
+            ]
+            if not addresses:
+                verdict = "unresolvable"
+            elif problems:
+                verdict = problems[0][1]
+                logger.error(
+                    "%s resolves to %s (%s): refusing every request to it (CONTAINMENT_ALLOW_PRIVATE is off)",
+                    host,
+                    problems[0][0],
+                    verdict,
+                )
+            else:
+                verdict = ""
+            self._verdicts[host] = verdict
+        return verdict or None
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        self.stats.inc_value("containment/refused")
+        self.stats.inc_value(f"containment/refused/{reason}")
+        _keep_url(self.stats, "containment/refused_urls", request.url)
+        self._log_once(
+            reason,
+            "Refused %s (%s) - no more refusals for this reason will be shown",
+            request.url,
+            reason,
+        )
+        raise IgnoreRequest(f"Refused by containment ({reason}): {request.url}")
+
+    def _log_once(self, key: str, message: str, *args: Any) -> None:
+        if key not in self._logged:
+            self._logged.add(key)
+            logger.warning(message, *args)
+
+
+# -- faults that retrying cures ----------------------------------------------------------
+
+
+class RetryingHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's ``HttpCompressionMiddleware``, retrying a body that inflates past ``DOWNLOAD_MAXSIZE``.
+
+    Scrapy drops such a response (``IgnoreRequest``), which is never retried:
+    one broken answer would lose the page for the run.  Here it is retried
+    like a 503 (reason ``decompressed_size_exceeded``, ``RETRY_TIMES``) and
+    dropped only when the retries are spent.  Replaces Scrapy's at 590.
+    """
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest as exc:
+            assert self.crawler.spider is not None
+            retry = get_retry_request(
+                request, spider=self.crawler.spider, reason="decompressed_size_exceeded"
+            )
+            if retry is None:
+                raise
+            logger.debug("Retrying %s: %s", request.url, exc)
+            return retry
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        middleware = super().from_crawler(crawler)
+        middleware.crawler = crawler
+        return middleware
+
+
+class RedirectLoopMiddleware:
+    """Retry a request whose redirects come back to where they started.
+
+    A server that answers ``A -> 302 A`` (or ``A -> B -> A``) for a while
+    would otherwise lose ``A`` for the run: ``RedirectMiddleware`` follows the
+    loop and the scheduler drops the repeated URL as a duplicate.  A redirect
+    whose target has the fingerprint of the request or of an earlier URL of
+    its redirect chain is a loop: the chain's first URL is retried (reason
+    ``redirect_loop``, ``RETRY_TIMES``), and given up with ``IgnoreRequest``
+    when the retries are spent.  Stats: ``redirect_loop/detected``.
+
+    Order 610: just above ``RedirectMiddleware`` (600), so that it sees the
+    3xx first.  Off with ``REDIRECT_ENABLED`` or ``RETRY_ENABLED`` off.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not (crawler.settings.getbool("REDIRECT_ENABLED") and crawler.settings.getbool("RETRY_ENABLED")):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        location = response.headers.get("Location")
+        if (
+            response.status not in (301, 302, 303, 307, 308)
+            or not location
+            or request.meta.get("dont_redirect")
+        ):
+            return response
+        try:
+            target = Request(urljoin(request.url, safe_url_string(location)))
+        except ValueError:
+            return response
+        fingerprint = self.crawler.request_fingerprinter.fingerprint
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        seen = {fingerprint(Request(url)) for url in chain}
+        if fingerprint(target) not in seen:
+            return response
+        assert self.crawler.stats is not None
+        assert self.crawler.spider is not None
+        self.crawler.stats.inc_value("redirect_loop/detected")
+        first = request.replace(url=chain[0])
+        for key in ("redirect_urls", "redirect_reasons", "redirect_times", "redirect_ttl"):
+            first.meta.pop(key, None)
+        retry = get_retry_request(first, spider=self.crawler.spider, reason="redirect_loop")
+        if retry is None:
+            raise IgnoreRequest(f"Redirect loop: {' -> '.join([*chain, target.url])}")
+        return retry
+
+
+_HTML_START_RE = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"<(?:!doctype\s+html|html|head|meta|title|body)[\s>/]",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether ``body`` begins as an HTML document (after a BOM, an XML prolog, comments).
+
+    >>> looks_like_html(b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">'), looks_like_html(b"<rss>")
+    (True, False)
+    """
+    return bool(_HTML_START_RE.match(body[:4096]))
+
+
+class HtmlSniffMiddleware:
+    """Read a response as HTML when its body is an HTML document, whatever its Content-Type says.
+
+    Scrapy picks the response class from ``Content-Type`` first: a portal
+    page answered as ``text/xml`` becomes an ``XmlResponse``, parsed by the
+    XML parser, and its record loses fields.  A response that is not an
+    ``HtmlResponse`` but starts like an HTML document (``<!DOCTYPE html``,
+    ``<html``, ``<head>`` …) is replaced by one, with the same headers, so
+    that the encoding is still read from the page's ``<meta>``.  Stats:
+    ``htmlsniff/retyped``.
+
+    Order 585: below ``HttpCompressionMiddleware`` (590), so it sees the
+    decoded body, and above ``MetaRefreshMiddleware`` (580), which reads
+    only HTML responses.  Off with ``HTMLSNIFF_ENABLED``.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        if not crawler.settings.getbool("HTMLSNIFF_ENABLED"):
+            raise NotConfigured
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if isinstance(response, HtmlResponse) or not looks_like_html(response.body):
+            return response
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("htmlsniff/retyped")
+        logger.debug(
+            "Reading %s as HTML although its Content-Type is %r",
+            response.url,
+            response.headers.get("Content-Type"),
+        )
+        return response.replace(cls=HtmlResponse, encoding=None)
+
+
+# -- traps ------------------------------------------------------------------------------
+
+
+class TrapGuardMiddleware(BaseSpiderMiddleware):
+    """Bound the URLs a page can generate: query-string growth and endless chains of sections.
+
+    Two traps the portal's address scheme lets through (the pagination walk
+    and multi-page articles have their own bounds, ``LISTING_MAX_PAGES`` and
+    ``ARTICLE_MAX_PAGES``, in the spider):
+
+    - a page linking to itself with a growing query string: every URL is
+      new, with one path.  At most ``TRAPS_MAX_QUERY_VARIANTS`` URLs per path
+      are followed (the portal's ENP pages are static files: a query changes
+      nothing).  Stats ``traps/query_variants_cut``;
+    - a calendar-like chain of generated folders (``…/2010/12/29/`` linking
+      ``…/2010/12/30/``): every folder under ``SITE_ROOT_PATH`` reads as a
+      section listing.  Each request carries its *section depth*, the number
+      of steps from the home page to a new section (the pagination walk and
+      articles keep their page's depth); sections deeper than
+      ``TRAPS_MAX_SECTION_DEPTH`` are not followed.  Stats
+      ``traps/section_depth_cut``.
+
+    Cut URLs are kept (the first ``MAX_URLS_KEPT``) in ``traps/cut_urls`` for
+    the run report.  Settings: ``TRAPS_ENABLED``, ``TRAPS_MAX_QUERY_VARIANTS``,
+    ``TRAPS_MAX_SECTION_DEPTH``.
+    """
+
+    def __init__(
+        self, crawler: Crawler, portal: Portal, max_query_variants: int, max_section_depth: int
+    ) -> None:
+        super().__init__(crawler)
+        self.portal = portal
+        self.max_query_variants = max_query_variants
+        self.max_section_depth = max_section_depth
+        self._variants: dict[str, set[str]] = {}
+        self._logged: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        settings = crawler.settings
+        if not settings.getbool("TRAPS_ENABLED"):
+            raise NotConfigured
+        return cls(
+            crawler,
+            Portal.from_settings(settings),
+            settings.getint("TRAPS_MAX_QUERY_VARIANTS"),
+            settings.getint("TRAPS_MAX_SECTION_DEPTH"),
+        )
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is None:  # start requests
+            request.meta.setdefault("section_depth", 0)
+            return request
+        depth = self._section_depth(request, response)
+        request.meta["section_depth"] = depth
+        if self.max_section_depth and depth > self.max_section_depth:
+            self._cut(request, "section_depth_cut", f"TRAPS_MAX_SECTION_DEPTH={self.max_section_depth}")
+            return None
+        if self.max_query_variants and not self._admit_variant(request.url):
+            self._cut(request, "query_variants_cut", f"TRAPS_MAX_QUERY_VARIANTS={self.max_query_variants}")
+            return None
+        return request
+
+    def _section_depth(self, request: Request, response: Response) -> int:
+        depth = int(response.meta.get("section_depth", 0))
+        if not self.portal.is_on_portal(request.url):
+            return depth
+        kind = self.portal.kind(request.url)
+        if kind not in (PageKind.LISTING, PageKind.HOME):
+            return depth  # articles and their parts stay at their page's depth
+        here = self.portal.canonical(response.url)
+        if self.portal.kind(here) is PageKind.LISTING and self.portal.listing_section(
+            here
+        ) == self.portal.listing_section(self.portal.canonical(request.url)):
+            return depth  # the pagination walk of this section
+        return depth + 1
+
+    def _admit_variant(self, url: str) -> bool:
+        parts = urlsplit(url)
+        path = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        variants = self._variants.setdefault(path, set())
+        if url in variants:
+            return True
+        if len(variants) >= self.max_query_variants:
+            return False
+        variants.add(url)
+        return True
+
+    def _cut(self, request: Request, stat: str, limit: str) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"traps/{stat}")
+        _keep_url(self.crawler.stats, "traps/cut_urls", request.url)
+        if stat not in self._logged:
+            self._logged.add(stat)
+            logger.warning(
+                "Trap bound reached (%s), not following %s - no more will be shown", limit, request.url
+            )
