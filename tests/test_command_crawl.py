@@ -70,10 +70,14 @@ def crawl_command(tmp_path: Path, *args: str) -> list[str]:
         "crawl",
         "-s",
         "SPIDER_MODULES=tests.test_command_crawl",
-        # Only the components under test: not the project's pipelines nor
-        # its fingerprinter, which these spiders do not exercise.
+        # Only the components under test: not the project's pipelines,
+        # middlewares (containment refuses data: URLs) nor fingerprinter.
         "-s",
         "ITEM_PIPELINES={}",
+        "-s",
+        "DOWNLOADER_MIDDLEWARES={}",
+        "-s",
+        "SPIDER_MIDDLEWARES={}",
         "-s",
         "REQUEST_FINGERPRINTER_CLASS=scrapy.utils.request.RequestFingerprinter",
         "-s",
