@@ -1,0 +1,199 @@
+"""Row f: extraction alone, in-process, per article page.
+
+The same article pages of the synthetic portal (GBK bytes, as served) go
+through the project's ``ArticlePage`` + ``ArticleLoader`` (the response's
+decoding included), and through trafilatura and gne (given the page already
+decoded to ``str``, their decoding not timed).  Each is timed over the whole
+sample after one warm-up pass, and its output is checked against the record
+the generator expects:
+
+- ours: the whole record, field by field;
+- trafilatura and gne (which give a title, a date and a text): the title,
+  the publishing date, and the body text: the share of the expected
+  paragraphs found in the text (recall), and the share of the text's lines
+  that belong to the article body (precision: navigation bars, sidebar
+  titles, bylines and related links count against it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import median
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+
+from crawler.loaders import assemble_article
+from crawler.pages.article import ArticlePage
+from crawler.portal import Portal
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# Set per crawl, not by the page: never compared.
+UNCOMPARED = frozenset({"also_at", "crawled_at", "content_hash"})
+_SPACE_RE = re.compile(r"\s+")
+
+
+_DATE_RE = re.compile(r"(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})")
+_SITE_SUFFIX_RE = re.compile(r"\s*[-_|]\s*秀洲新闻网\s*$")
+
+
+def squash(text: str) -> str:
+    """Text without white space (and without the ``|`` of trafilatura's table rows)."""
+    return _SPACE_RE.sub("", text.replace("\u3000", "").replace("\xa0", "").replace("|", ""))
+
+
+def iso_date(text: str | None) -> str | None:
+    """``2013-10-22`` from ``2013-10-22``, ``2013年10月22日 01:21``, …"""
+    m = _DATE_RE.search(text or "")
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else None
+
+
+@dataclass
+class Page:
+    url: str
+    body: bytes
+    text: str
+    expected: dict[str, Any]
+
+
+@dataclass
+class Result:
+    """One extractor over the sample."""
+
+    name: str
+    ms_per_page: float
+    runs_ms: list[float] = field(default_factory=list)
+    checks: dict[str, float] = field(default_factory=dict)
+
+
+def load_sample(portal_dir: Path, count: int) -> list[Page]:
+    """``count`` single-page articles spread over the portal, with their expected records."""
+    records = [json.loads(line) for line in (portal_dir / "expected.jsonl").read_text("utf-8").splitlines()]
+    single = [r for r in records if r["page_count"] == 1]
+    step = max(1, len(single) // count)
+    pages = []
+    for record in single[::step][:count]:
+        path = portal_dir / "site" / record["url"].split("/", 3)[3]
+        body = path.read_bytes()
+        pages.append(Page(record["url"], body, body.decode("gb18030"), record))
+    return pages
+
+
+def _timed(pages: list[Page], extract: Callable[[Page], Any], repeat: int) -> tuple[list[Any], list[float]]:
+    outputs = [extract(page) for page in pages]  # warm-up, and the outputs checked
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for page in pages:
+            extract(page)
+        runs.append(1000 * (time.perf_counter() - start) / len(pages))
+    return outputs, runs
+
+
+def ours(pages: list[Page], repeat: int) -> Result:
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    portal = Portal.from_settings(settings)
+
+    def extract(page: Page) -> dict[str, Any]:
+        response = HtmlResponse(url=page.url, body=page.body)
+        item = ArticlePage(response, portal).load_item(crawled_at="2026-01-01T00:00:00Z")
+        return ItemAdapter(assemble_article([item])).asdict()
+
+    outputs, runs = _timed(pages, extract, repeat)
+    right = 0
+    wrong_fields: dict[str, int] = {}
+    for page, record in zip(pages, outputs, strict=True):
+        bad = [k for k, v in page.expected.items() if k not in UNCOMPARED and record.get(k) != v]
+        right += not bad
+        for k in bad:
+            wrong_fields[k] = wrong_fields.get(k, 0) + 1
+    checks: dict[str, float] = {"records_right": right / len(pages)}
+    checks.update({f"wrong/{k}": n / len(pages) for k, n in sorted(wrong_fields.items())})
+    return Result("project (ArticlePage + ArticleLoader)", median(runs), runs, checks)
+
+
+def _text_checks(
+    pages: list[Page], outputs: list[tuple[str | None, str | None, str | None]]
+) -> dict[str, float]:
+    title_right = date_right = recall = precision = 0.0
+    for page, (title, date, text) in zip(pages, outputs, strict=True):
+        expected = page.expected
+        # a title with the site's name appended counts as right (one regex away)
+        title_right += bool(title) and squash(_SITE_SUFFIX_RE.sub("", title or "")) == squash(
+            expected["title"]
+        )
+        date_right += iso_date(date) == expected["published_at"][:10]
+        body = squash("".join(expected["paragraphs"]))
+        got = squash(text or "")
+        paragraphs = [squash(p) for p in expected["paragraphs"]]
+        recall += sum(p in got for p in paragraphs) / len(paragraphs)
+        lines = [squash(line) for line in (text or "").splitlines() if squash(line)]
+        total = sum(len(line) for line in lines)
+        precision += (sum(len(line) for line in lines if line in body) / total) if total else 0.0
+    n = len(pages)
+    return {
+        "title_right": title_right / n,
+        "date_right": date_right / n,
+        "body_recall": recall / n,
+        "body_precision": precision / n,
+    }
+
+
+def trafilatura_result(pages: list[Page], repeat: int) -> Result:
+    import trafilatura
+
+    def extract(page: Page) -> tuple[str | None, str | None, str | None]:
+        doc = trafilatura.bare_extraction(page.text, url=page.url, with_metadata=True)
+        if not doc:
+            return None, None, None
+        return doc.title, doc.date, doc.text
+
+    outputs, runs = _timed(pages, extract, repeat)
+    return Result(f"trafilatura {trafilatura.__version__}", median(runs), runs, _text_checks(pages, outputs))
+
+
+def gne_result(pages: list[Page], repeat: int) -> Result:
+    from importlib.metadata import version
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from gne import GeneralNewsExtractor
+
+    extractor = GeneralNewsExtractor()
+
+    def extract(page: Page) -> tuple[str | None, str | None, str | None]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            out = extractor.extract(page.text)
+        return out.get("title"), out.get("publish_time"), out.get("content")
+
+    outputs, runs = _timed(pages, extract, repeat)
+    return Result(f"gne {version('gne')}", median(runs), runs, _text_checks(pages, outputs))
+
+
+def run(portal_dir: Path, count: int = 300, repeat: int = 3) -> tuple[int, list[Result]]:
+    pages = load_sample(portal_dir, count)
+    results = [
+        ours(pages, repeat),
+        trafilatura_result(pages, max(1, repeat - 1)),
+        gne_result(pages, max(1, repeat - 1)),
+    ]
+    return len(pages), results
+
+
+if __name__ == "__main__":
+    import sys
+
+    n, results = run(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 300)
+    for r in results:
+        print(n, r.name, f"{r.ms_per_page:.2f} ms/page", [f"{x:.2f}" for x in r.runs_ms], r.checks)
