@@ -232,3 +232,31 @@ def test_multipage_article_whose_pager_links_only_the_next_page(tmp_path):
     expected = next(r for r in expected_records() if r["url"] == first)
     assert got["page_count"] == expected["page_count"] == 3
     assert got["paragraphs"] == expected["paragraphs"]
+
+
+def test_article_linked_only_from_a_topic_page_is_found(tmp_path):
+    """A page under /xznews/ that is neither a listing nor an article (a topic
+    page) is read for links, one step deep: its own such links are not followed."""
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    seed_url = f"{HOST}/xznews/system/2010/12/29/013095123.shtml"
+    article_url = f"{HOST}/xznews/system/2012/06/03/014500003.shtml"
+    topic_url, deeper_url = f"{HOST}/xznews/zt2010/special.shtml", f"{HOST}/xznews/zt2010/deeper.shtml"
+    snapshot.add(
+        article_url,
+        snapshot.read(seed_url).replace("13095123", "14500003").replace("心连心", "心连心（专题）"),
+    )
+    snapshot.add(
+        topic_url,
+        f'<html><body><a href="{article_url}">专题稿</a><a href="{deeper_url}">更深</a></body></html>',
+    )
+    snapshot.add(deeper_url, "<html><body>更深的页面</body></html>")
+    snapshot.edit(
+        f"{HOST}/xznews/", lambda text: re.sub(r"(?i)</body>", f'<a href="{topic_url}">专题</a></BODY>', text)
+    )
+    warc = snapshot.pack(tmp_path / "s.warc.gz")
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert article_url in {r["url"] for r in read_jsonl(output)}
+    report = report_of(output)
+    assert report["pages"]["by_kind"]["other"] == 1  # the topic page, not the page it links

@@ -7,11 +7,16 @@ are unknown, but its article and listing URLs follow ENP's scheme
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from crawler.portal import PageKind
+
+# Pages, not images, styles or downloads: a folder, or an .shtml/.html/.htm file.
+_HTML_PATH_RE = re.compile(r"(/|\.s?html?)$", re.IGNORECASE)
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -60,6 +65,18 @@ class ListingPage:
     def section_urls(self) -> list[str]:
         """Listing pages linked from here (navigation bars, sections, pagers)."""
         return [url for _, url in self._links if self.portal.kind(url) in (PageKind.LISTING, PageKind.HOME)]
+
+    def other_page_urls(self) -> list[str]:
+        """Other on-portal HTML pages under the site folder (topic pages, an index
+        by another name): not listings by address, but they may link articles."""
+        out = []
+        for _, url in self._links:
+            if self.portal.kind(url) is not PageKind.OTHER:
+                continue
+            path = urlsplit(url).path
+            if path.startswith(self.portal.root_path) and _HTML_PATH_RE.search(path):
+                out.append(url)
+        return out
 
     def next_listing_url(self) -> str | None:
         """The next page of this listing's pagination (the smallest later page linked)."""

@@ -129,12 +129,21 @@ class XiuzhouSpider(Spider):
             return None  # later listing pages are reached by walking the pagination
         return self._request(url, self.parse_page, kind=kind.value, **meta)
 
-    def _follow_page_links(self, listing: ListingPage, via: str = "link") -> Iterator[Request]:
+    def _follow_page_links(
+        self, listing: ListingPage, via: str = "link", *, other_pages: bool = True
+    ) -> Iterator[Request]:
         self._count_variants(listing.raw_variants())
         for url in listing.section_urls():
             request = self._listing_request(url)
             if request:
                 yield request
+        if other_pages:
+            # One step only: an "other" page's own "other" links are not followed,
+            # so generated pages (calendars, searches) cannot chain.
+            for url in listing.other_page_urls():
+                request = self._request(url, self.parse_page, kind=PageKind.OTHER.value)
+                if request:
+                    yield request
         for url in listing.article_urls():
             request = self._article_request(url, via)
             if request:
@@ -167,7 +176,7 @@ class XiuzhouSpider(Spider):
             if url not in self._unknown_linked:
                 self._unknown_linked.add(url)
                 self._inc("listing/article_links_unknown")
-        yield from self._follow_page_links(listing)
+        yield from self._follow_page_links(listing, other_pages=kind != PageKind.OTHER.value)
         if kind == PageKind.LISTING.value:
             yield from self._walk_pagination(response, listing, bool(unknown))
 
