@@ -261,7 +261,7 @@ def test_report_counts_equal_the_stats(tmp_path):
     assert report["pages"]["article_answered"] == 38
     assert report["articles"] == {
         "new": stats["output/written"],
-        "duplicate": 6,
+        "duplicate": 3,
         "duplicate_by_rule": {"known_from_earlier_run": 0, "same_id": 1, "same_text": 2, "url_variant": 3},
         "rejected": stats["output/rejected"],
         "failed_extraction": stats["article/failed"],
@@ -328,7 +328,7 @@ def test_summary_is_one_line_logged_last(tmp_path, caplog):
     assert message.startswith(f"Run {run} ")
     for part in (
         "pages 55 (home 1, listing 12, article 40, other 2; status 200: 52, 404: 3)",
-        "articles 30 new / 6 duplicate / 1 rejected / 1 failed",
+        "articles 30 new / 3 duplicate / 1 rejected / 1 failed",
         "replay misses 1",
         "errors 1 URL(s)",
         "health OK",

@@ -173,7 +173,12 @@ def test_report_counts_match_the_crawl_stats(first_crawl: CrawlResult):
     }
     articles = report["articles"]
     assert articles["new"] == stats["output/written"] == len(first_crawl.records)
-    assert articles["duplicate"] == sum(v for k, v in stats.items() if k.startswith("dedup/"))
+    assert articles["duplicate"] == sum(
+        stats.get(f"dedup/{rule}", 0) for rule in ("same_id", "same_text", "known_from_earlier_run")
+    )
+    assert articles["duplicate_by_rule"] == {
+        k.removeprefix("dedup/"): v for k, v in stats.items() if k.startswith("dedup/")
+    }
     assert articles["rejected"] == stats.get("output/rejected", 0)
     assert articles["failed_extraction"] == stats.get("article/failed", 0)
     assert articles["extracted"] == stats["article/extracted"]

@@ -58,6 +58,8 @@ NOTFOUND_KINDS = ("listing", "article", "related", "article_part")
 _STATUS_PREFIX = "downloader/response_status_count/"
 _SECTION_PREFIX = "output/section/"
 _DEDUP_PREFIX = "dedup/"
+#: dedup/* stats that count links written differently, not records dropped.
+_LINK_LEVEL_DEDUP = frozenset({"url_variant"})
 
 
 def filled(value: Any) -> bool:
@@ -147,7 +149,8 @@ def build_report(
         },
         "articles": {
             "new": _int(stats, "output/written"),
-            "duplicate": sum(duplicates.values()),
+            # Records dropped as duplicates; url_variant counts links, not records.
+            "duplicate": sum(v for k, v in duplicates.items() if k not in _LINK_LEVEL_DEDUP),
             "duplicate_by_rule": duplicates,
             "rejected": _int(stats, "output/rejected"),
             "failed_extraction": _int(stats, "article/failed"),
