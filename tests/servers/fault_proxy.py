@@ -29,7 +29,7 @@ response of that URL, or a 404.  On top of that:
       a 302 back to the same URL;
   ``content_type``
       the recorded answer with a wrong ``Content-Type`` (in turn
-      ``application/octet-stream``, ``text/plain``, ``text/xml``,
+      ``text/xml``, ``application/octet-stream``, ``text/plain``,
       ``image/jpeg``);
   ``oversize``
       a 200 whose announced and sent body is ``--maxsize`` + 1 bytes;
@@ -96,7 +96,7 @@ FAULTS = (
     "oversize_unannounced",
     "gzip_bomb",
 )
-WRONG_CONTENT_TYPES = ("application/octet-stream", "text/plain", "text/xml", "image/jpeg")
+WRONG_CONTENT_TYPES = ("text/xml", "application/octet-stream", "text/plain", "image/jpeg")
 TRAP_PREFIX = "/xznews/trap/"
 # Connection framing is the proxy's own: these recorded headers are not sent.
 _NOT_FORWARDED = frozenset({b"transfer-encoding", b"content-length", b"connection", b"keep-alive"})
@@ -470,6 +470,17 @@ def run_fault_proxy(*args: str | os.PathLike[str]) -> Iterator[str]:
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+#: Settings of a live crawl (no ``REPLAY_ARCHIVE``) through one of these proxies,
+#: at full speed: the proxy runs on 127.0.0.1 and keeps the portal's host names,
+#: so containment needs no name resolution (which would query a DNS server).
+LIVE_SETTINGS: dict[str, str] = {
+    "CONTAINMENT_ALLOW_PRIVATE": "True",
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+}
 
 
 def read_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
