@@ -432,7 +432,8 @@ class TrapGuardMiddleware(BaseSpiderMiddleware):
       of steps from the home page to a new section (the pagination walk and
       articles keep their page's depth); sections deeper than
       ``TRAPS_MAX_SECTION_DEPTH`` are not followed.  Stats
-      ``traps/section_depth_cut``.
+      ``traps/section_depth_cut``, and ``traps/section_depth_max`` (the
+      deepest followed: how close a run came to the bound).
 
     Cut URLs are kept (the first ``MAX_URLS_KEPT``) in ``traps/cut_urls`` for
     the run report.  Settings: ``TRAPS_ENABLED``, ``TRAPS_MAX_QUERY_VARIANTS``,
@@ -473,6 +474,8 @@ class TrapGuardMiddleware(BaseSpiderMiddleware):
         if self.max_query_variants and not self._admit_variant(request.url):
             self._cut(request, "query_variants_cut", f"TRAPS_MAX_QUERY_VARIANTS={self.max_query_variants}")
             return None
+        assert self.crawler.stats is not None
+        self.crawler.stats.max_value("traps/section_depth_max", depth)
         return request
 
     def _section_depth(self, request: Request, response: Response) -> int:
