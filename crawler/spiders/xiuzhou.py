@@ -112,12 +112,17 @@ class XiuzhouSpider(Spider):
         self._yielded.add(url)
         return Request(url, callback=callback, errback=self.on_error, meta=meta)
 
+    def _written_before(self, article_url: str) -> bool:
+        """True when an earlier run wrote this article (by URL or by its CMS id)."""
+        return self.archive.is_known_url(article_url) or self.archive.is_known_id(
+            article_id_from_url(article_url)
+        )
+
     def _article_request(self, url: str, via: str) -> Request | None:
         url = self.portal.first_page_url(url)
         if url in self._yielded:
             return None
-        known = self.archive.is_known_url(url) or self.archive.is_known_id(article_id_from_url(url))
-        if self.incremental and known:
+        if self.incremental and self._written_before(url):
             self._yielded.add(url)
             self._inc("incremental/skipped_known")
             return None
@@ -167,11 +172,7 @@ class XiuzhouSpider(Spider):
             return
         listing = ListingPage(response, self.portal)
         articles = listing.article_urls()
-        unknown = [
-            url
-            for url in articles
-            if not self.archive.is_known_url(url) and not self.archive.is_known_id(article_id_from_url(url))
-        ]
+        unknown = [url for url in articles if not self._written_before(url)]
         for url in unknown:
             if url not in self._unknown_linked:
                 self._unknown_linked.add(url)
@@ -184,10 +185,11 @@ class XiuzhouSpider(Spider):
         self, response: TextResponse, listing: ListingPage, had_unknown: bool
     ) -> Iterator[Request]:
         stale = 0 if had_unknown else response.meta.get("stale_pages", 0) + 1
+        # Only a run after earlier ones can judge a listing page "nothing new".
         if (
             self.incremental
             and self.known_listing_pages
-            and self.archive
+            and len(self.archive)
             and stale >= self.known_listing_pages
         ):
             self._inc("incremental/listing_walk_stopped")
