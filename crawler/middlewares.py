@@ -25,9 +25,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
-from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import load_object
-from twisted.internet.threads import deferToThread
 from twisted.web.client import URI
 from w3lib.url import safe_url_string
 
@@ -111,9 +110,11 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> s
         return "multicast"
     if address.is_unspecified:
         return "unspecified"
+    if address.is_reserved:
+        return "reserved"
     if address.is_private:
         return "private"
-    if address.is_reserved or not address.is_global:
+    if not address.is_global:
         return "reserved"
     return None
 
@@ -230,7 +231,7 @@ class ContainmentMiddleware:
         verdict = self._verdicts.get(host)
         if verdict is None:
             try:
-                addresses = await maybe_deferred_to_future(deferToThread(lambda: list(self.resolver(host))))
+                addresses = await run_in_thread(lambda: list(self.resolver(host)))
             except OSError as exc:
                 # Not cached: the next request asks the resolver again.
                 self._log_once(

@@ -40,7 +40,10 @@ response of that URL, or a 404.  On top of that:
       a ``Content-Encoding: gzip`` body of a few KiB that inflates past
       ``--maxsize``;
 
-- ``--always-fail URL`` answers that URL with a 503 every time;
+- ``--always-fail URL`` answers that URL with a 503 every time,
+  ``--fail-first URL`` only the first time (Scrapy retries it with
+  ``dont_filter``, which exempts it and its redirects from
+  ``OffsiteMiddleware``);
 - ``--traps`` generates endless pages under ``/xznews/trap/``: a listing
   whose pager links ever-higher pages (``pager/index_N.shtml``), a
   calendar-like chain of day folders (``rili/YYYYMMDD/`` linking the next
@@ -118,12 +121,14 @@ class FaultPlan:
         faults: Sequence[str],
         max_per_url: int,
         always_fail: Sequence[str] = (),
+        fail_first: Sequence[str] = (),
     ) -> None:
         self.rate = rate
         self.seed = seed
         self.faults = tuple(faults)
         self.max_per_url = max_per_url
         self.always_fail = frozenset(always_fail)
+        self.fail_first = frozenset(fail_first)
         self._lock = threading.Lock()
         self._attempts: dict[str, int] = {}
         self._faulted: dict[str, int] = {}
@@ -134,7 +139,7 @@ class FaultPlan:
         with self._lock:
             attempt = self._attempts.get(url, 0)
             self._attempts[url] = attempt + 1
-            if url in self.always_fail:
+            if url in self.always_fail or (url in self.fail_first and attempt == 0):
                 return attempt, "503"
             if (
                 not self.faults
@@ -401,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--stall-seconds", type=float, default=5.0)
     parser.add_argument("--maxsize", type=int, default=1024 * 1024, help="the crawler's DOWNLOAD_MAXSIZE")
     parser.add_argument("--always-fail", action="append", default=[], metavar="URL")
+    parser.add_argument("--fail-first", action="append", default=[], metavar="URL")
     parser.add_argument("--traps", action="store_true", help=f"generate endless pages under {TRAP_PREFIX}")
     parser.add_argument("--log", help="append one JSON line per request to this file")
     args = parser.parse_args(argv)
@@ -411,7 +417,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
-    plan = FaultPlan(args.rate, args.seed, faults, args.max_faults_per_url, args.always_fail)
+    plan = FaultPlan(args.rate, args.seed, faults, args.max_faults_per_url, args.always_fail, args.fail_first)
     try:
         serve(
             args.warc,
