@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ class Portal:
 
     def canonical(self, url: str) -> str:
         """The canonical form of ``url`` (see ``normalize.canonical_url``)."""
-        return canonical_url(url, self.tracking_params)
+        return _canonical(url, tuple(self.tracking_params))
 
     def is_on_portal(self, url: str) -> bool:
         """True for http(s) URLs on the portal's host (any case, default port)."""
@@ -66,16 +67,7 @@ class Portal:
 
     def kind(self, url: str) -> PageKind:
         """Classify an on-portal URL by the portal's address scheme."""
-        path = urlsplit(url).path
-        if path in ("", "/") or path.rstrip("/") == self.root_path.rstrip("/"):
-            return PageKind.HOME
-        if path in (self.root_path + "index.shtml", self.root_path + "index.html"):
-            return PageKind.HOME
-        if is_article_url(url):
-            return PageKind.ARTICLE
-        if path.startswith(self.root_path) and listing_page_number(url) is not None:
-            return PageKind.LISTING
-        return PageKind.OTHER
+        return _kind(url, self.root_path)
 
     @staticmethod
     def first_page_url(url: str) -> str:
@@ -92,6 +84,32 @@ class Portal:
     @staticmethod
     def listing_number(url: str) -> int:
         return listing_page_number(url) or 0
+
+
+# The same few dozen links (navigation bars, sidebar, footer) are on every page:
+# canonicalising and classifying each once, not on every page, saved a tenth of
+# a crawl's CPU time (docs/benchmarks.md).  Bounded: memory does not grow with
+# the portal.
+_URL_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=_URL_CACHE_SIZE)
+def _canonical(url: str, tracking_params: tuple[str, ...]) -> str:
+    return canonical_url(url, tracking_params)
+
+
+@lru_cache(maxsize=_URL_CACHE_SIZE)
+def _kind(url: str, root_path: str) -> PageKind:
+    path = urlsplit(url).path
+    if path in ("", "/") or path.rstrip("/") == root_path.rstrip("/"):
+        return PageKind.HOME
+    if path in (root_path + "index.shtml", root_path + "index.html"):
+        return PageKind.HOME
+    if is_article_url(url):
+        return PageKind.ARTICLE
+    if path.startswith(root_path) and listing_page_number(url) is not None:
+        return PageKind.LISTING
+    return PageKind.OTHER
 
 
 def listing_url(section_url: str, number: int) -> str:

@@ -150,8 +150,19 @@ class ArticlePage:
 
     # -- metadata line: 来源 / 作者 / 编辑 -------------------------------------
 
+    @cached_property
+    def _elements_by_id(self) -> dict[str, list[HtmlElement]]:
+        # One pass for the four *_baidu look-ups of a page: an XPath per id, with
+        # parsel's Selector per text node, cost more than the rest of the page
+        # (profiled in docs/benchmarks.md).
+        found: dict[str, list[HtmlElement]] = {}
+        for element in self.response.selector.root.xpath("//*[@id]"):
+            found.setdefault(element.get("id"), []).append(element)
+        return found
+
     def _span_text(self, span_id: str) -> str | None:
-        texts = self.response.xpath(f"//*[@id='{span_id}']//text()").getall()
+        elements = self._elements_by_id.get(span_id, ())
+        texts = [text for element in elements for text in element.xpath(".//text()")]
         text = collapse_whitespace(" ".join(texts))
         return text or None
 
@@ -205,10 +216,16 @@ class ArticlePage:
     # -- where it sits ------------------------------------------------------
 
     def _label_container(self, label_re: re.Pattern[str]) -> Selector | None:
-        for node in self.response.xpath("//body//text()[not(ancestor::script)]/.."):
-            own = " ".join(node.xpath("./text()").getall())
-            if label_re.search(own):
-                return node
+        """The first element in ``<body>`` (not a script) whose own text matches."""
+        # One walk of the lxml tree: a parsel xpath() per element was a third of
+        # an article page's extraction time (profiled in docs/benchmarks.md).
+        for body in self.response.selector.root.iter("body"):
+            for element in body.iter():
+                if not isinstance(element.tag, str) or element.tag == "script":
+                    continue
+                own = [text for text in (element.text, *(child.tail for child in element)) if text]
+                if own and label_re.search(" ".join(own)):
+                    return Selector(root=element)
         return None
 
     def breadcrumbs(self) -> list[str]:
