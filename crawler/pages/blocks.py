@@ -8,7 +8,7 @@ at block boundaries reads all of them the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.normalize import collapse_whitespace
 
@@ -44,6 +44,9 @@ def _is_centered(element: HtmlElement) -> bool:
     return align == "center" or "text-align:center" in style or element.tag == "center"
 
 
+_ENTER, _LEAVE = object(), object()
+
+
 def iter_blocks(root: HtmlElement) -> Iterator[Block]:
     """Yield the text and image blocks under ``root`` in document order."""
     buffer: list[str] = []
@@ -56,7 +59,8 @@ def iter_blocks(root: HtmlElement) -> Iterator[Block]:
             same = state["image_owner"] is not None and state["image_owner"] is owner
             yield Block(text=text, centered=bool(state["centered"]), after_image_in_same_element=same)
 
-    def walk(element: HtmlElement, centered: bool, owner: object | None) -> Iterator[Block]:
+    def enter(element: HtmlElement, centered: bool, owner: object | None) -> Iterator[Block]:
+        """The work before an element's children; leaves on ``stack`` what comes after them."""
         tag = element.tag if isinstance(element.tag, str) else None
         if tag is None:  # comments and processing instructions: only their tail is text
             if element.tail:
@@ -82,15 +86,25 @@ def iter_blocks(root: HtmlElement) -> Iterator[Block]:
                 yield Block(image_src=src.strip(), centered=here_centered)
         if element.text and tag != "br":
             buffer.append(element.text)
-        for child in element:
-            yield from walk(child, here_centered, owner)
-        if is_block and tag != "br":
+        stack.append((_LEAVE, element, (is_block and tag != "br", here_centered, centered, owner)))
+        stack.extend((_ENTER, child, (here_centered, owner)) for child in reversed(element))
+
+    def leave(
+        element: HtmlElement, closes_block: bool, here_centered: bool, centered: bool, owner: object | None
+    ) -> Iterator[Block]:
+        if closes_block:
             state["centered"] = here_centered
             yield from flush(owner)
             state["centered"] = centered
         if element.tail:
             buffer.append(element.tail)
 
-    yield from walk(root, False, None)
+    # An explicit stack, not recursion: a hostile page nests elements deeper than
+    # Python's recursion limit (tests/test_hostile_pages.py).
+    stack: list[tuple[object, HtmlElement, tuple[Any, ...]]] = [(_ENTER, root, (False, None))]
+    while stack:
+        step, element, args = stack.pop()
+        yield from (enter if step is _ENTER else leave)(element, *args)
+
     state["centered"] = False
     yield from flush(None)
