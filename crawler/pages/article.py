@@ -41,7 +41,9 @@ if TYPE_CHECKING:
     from crawler.items import ArticleRecord
     from crawler.portal import Portal
 
-_ENPCONTENT_RE = re.compile(r"<!--\s*enpcontent\s*-->(.*?)<!--\s*/\s*enpcontent\s*-->", re.DOTALL | re.IGNORECASE)
+_ENPCONTENT_RE = re.compile(
+    r"<!--\s*enpcontent\s*-->(.*?)<!--\s*/\s*enpcontent\s*-->", re.DOTALL | re.IGNORECASE
+)
 _SOURCE_LABELS = ("来源",)
 _AUTHOR_LABELS = ("作者",)
 _EDITOR_LABELS = ("责任编辑", "编辑")
@@ -268,7 +270,7 @@ class ArticlePage:
             if not parent:
                 break
             element = parent[0]
-        return [self.response.urljoin(href) for href in element.xpath(".//a/@href").getall()]
+        return [url for href in element.xpath(".//a/@href").getall() if (url := self._urljoin(href))]
 
     # -- body ---------------------------------------------------------------
 
@@ -287,7 +289,7 @@ class ArticlePage:
         while i < len(blocks):
             block = blocks[i]
             if block.image_src is not None:
-                if _SPACER_IMAGE_RE.search(block.image_src):
+                if _SPACER_IMAGE_RE.search(block.image_src) or self._urljoin(block.image_src) is None:
                     i += 1
                     continue
                 caption = None
@@ -301,7 +303,7 @@ class ArticlePage:
                 ):
                     caption = nxt.text
                     i += 1
-                images.append({"url": self.response.urljoin(block.image_src), "caption": caption})
+                images.append({"url": self._urljoin(block.image_src), "caption": caption})
             elif not self._is_furniture(block.text):
                 paragraphs.append(block.text)
             i += 1
@@ -314,6 +316,13 @@ class ArticlePage:
         return self._body[1]
 
     # -- link sets ------------------------------------------------------------
+
+    def _urljoin(self, href: str) -> str | None:
+        """``href`` made absolute, or None when it is no URL (``http://[bad``)."""
+        try:
+            return self.response.urljoin(href)
+        except ValueError:
+            return None
 
     def _links_after_heading(self, heading: str) -> list[tuple[str, str]]:
         """(href, text) of the links that follow ``heading`` in its block."""
@@ -352,9 +361,10 @@ class ArticlePage:
         out = []
         seen = set()
         for href, text in self._links_after_heading(_RELATED_HEADING):
-            if not text or href.lower().startswith(("javascript:", "mailto:", "#")):
+            joined = self._urljoin(href)
+            if not text or joined is None or href.lower().startswith(("javascript:", "mailto:", "#")):
                 continue
-            url = self.portal.canonical(self.response.urljoin(href))
+            url = self.portal.canonical(joined)
             if url not in seen:
                 seen.add(url)
                 out.append({"url": url, "title": text})
@@ -366,9 +376,9 @@ class ArticlePage:
     def recommended_urls(self) -> list[str]:
         """The 精彩推荐 sidebar's links."""
         return [
-            self.response.urljoin(href)
+            url
             for href, _ in self._links_after_heading(_RECOMMENDED_HEADING)
-            if not href.lower().startswith(("javascript:", "mailto:"))
+            if not href.lower().startswith(("javascript:", "mailto:")) and (url := self._urljoin(href))
         ]
 
     def part_urls(self) -> list[str]:
@@ -376,7 +386,10 @@ class ArticlePage:
         first = self.url
         parts: dict[int, str] = {}
         for href in self.response.xpath("//a/@href").getall():
-            url = self.portal.canonical(self.response.urljoin(href))
+            joined = self._urljoin(href)
+            if joined is None:
+                continue
+            url = self.portal.canonical(joined)
             part = article_part(url)
             if part and part[0] == first and part[1] > 0:
                 parts.setdefault(part[1], url)
@@ -390,8 +403,12 @@ class ArticlePage:
         """Every link of the page, absolute (navigation bars included)."""
         for href in self.response.xpath("//a/@href").getall():
             href = href.strip()
-            if href and not href.lower().startswith(("javascript:", "mailto:", "#")):
-                yield self.response.urljoin(href)
+            if (
+                href
+                and not href.lower().startswith(("javascript:", "mailto:", "#"))
+                and (url := self._urljoin(href))
+            ):
+                yield url
 
     # -- the record -----------------------------------------------------------
 
