@@ -326,6 +326,13 @@ class ArticlePage:
 
     def _links_after_heading(self, heading: str) -> list[tuple[str, str]]:
         """(href, text) of the links that follow ``heading`` in its block."""
+        # Once per page: the spider follows the related links, then loads them.
+        key = f"links_after:{heading}"
+        if key not in self._cache:
+            self._cache[key] = self._find_links_after_heading(heading)
+        return list(self._cache[key])
+
+    def _find_links_after_heading(self, heading: str) -> list[tuple[str, str]]:
         heads = self.response.xpath(
             f"//body//*[not(self::script)][text()[contains(normalize-space(.), '{heading}')]]"
         )
