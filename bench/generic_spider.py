@@ -1,5 +1,7 @@
 """The generic ceiling: a bare CrawlSpider that follows every on-portal link.
 
+(And the floor: Scrapy fetching a list of URLs with an empty callback.)
+
 What a user gets from Scrapy without knowing the portal: one ``Rule`` with a
 ``LinkExtractor`` limited to the portal's host, following everything,
 extracting nothing.  It runs with Scrapy's own defaults (not the project's
@@ -17,11 +19,17 @@ import argparse
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from scrapy import Request, Spider
 from scrapy.crawler import CrawlerProcess
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spiders import CrawlSpider, Rule
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from scrapy.http import Response
 
 HOST = "jxxznews.zjol.com.cn"
 
@@ -31,6 +39,23 @@ class GenericSpider(CrawlSpider):
     allowed_domains: ClassVar[list[str]] = [HOST]
     start_urls: ClassVar[list[str]] = [f"http://{HOST}/"]
     rules = (Rule(LinkExtractor(allow_domains=[HOST]), follow=True),)
+
+
+class FloorSpider(Spider):
+    """Scrapy's own cost per page: fetch a given list of URLs, parse nothing, follow nothing."""
+
+    name = "floor"
+
+    def __init__(self, urls: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+
+    async def start(self) -> AsyncIterator[Request]:
+        for url in self.urls:
+            yield Request(url, callback=self.parse)
+
+    def parse(self, response: Response) -> None:
+        return None
 
 
 def _jsonable(value: Any) -> Any:
@@ -46,6 +71,9 @@ def _jsonable(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the generic CrawlSpider; write its stats.")
     parser.add_argument("--stats", type=Path, required=True, help="where to write the stats JSON")
+    parser.add_argument(
+        "--urls", type=Path, help="fetch these URLs (one a line) with the floor spider instead"
+    )
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
     settings: dict[str, Any] = {
@@ -57,8 +85,12 @@ def main(argv: list[str] | None = None) -> None:
         name, _, value = item.partition("=")
         settings[name] = value
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(GenericSpider)
-    process.crawl(crawler)
+    if args.urls:
+        crawler = process.create_crawler(FloorSpider)
+        process.crawl(crawler, urls=args.urls.read_text("utf-8").split())
+    else:
+        crawler = process.create_crawler(GenericSpider)
+        process.crawl(crawler)
     process.start()
     assert crawler.stats is not None
     args.stats.parent.mkdir(parents=True, exist_ok=True)

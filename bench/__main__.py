@@ -1,0 +1,413 @@
+"""``make bench``: the crawl side by side with a generic Scrapy crawl (issue 6).
+
+Generates a synthetic portal (``bench.generate``), serves it with nginx on
+127.0.0.1 reached as the portal's HTTP proxy (``bench.nginx``), then runs,
+interleaved and repeated:
+
+a. the generic ceiling (``bench.generic_spider``);
+b. the full ``xiuzhou`` crawl (``python -m scrapy crawl xiuzhou``);
+c. b with ``WARC_OUTPUT``;
+d. a replay of c's WARC with ``REPLAY_ARCHIVE`` (no proxy, no network);
+e. a second, incremental run into b's output over the unchanged portal;
+z. the floor: Scrapy fetching every page of the portal with an empty callback;
+
+then g (b at N and at 4N) and f (extraction alone, ``bench.extraction``).
+Prints every figure and writes ``docs/benchmarks.md``.  See ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bench import extraction, generate
+from bench.measure import Measure, run
+from bench.nginx import Nginx, nginx_binary
+from bench.report import write_report
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+# The live-run manners of crawler/settings.py, neutralised for a local server;
+# SITE_* are left as they are (the proxy keeps the portal's host name).
+NEUTRAL = {
+    "DOWNLOAD_DELAY": "0",
+    "AUTOTHROTTLE_ENABLED": "0",
+    "ROBOTSTXT_OBEY": "0",
+    "CONTAINMENT_ALLOW_PRIVATE": "1",
+    "REMOTE_CONTROL_ENABLED": "0",
+    "TELNETCONSOLE_ENABLED": "0",
+}
+ROW_TITLES = {
+    "a": "generic ceiling (CrawlSpider + LinkExtractor, extracts nothing)",
+    "b": "xiuzhou: extraction, validation, dedup, JSON Lines",
+    "c": "b + WARC_OUTPUT",
+    "d": "replay of c's WARC (REPLAY_ARCHIVE)",
+    "e": "incremental rerun into b's output",
+    "z": "floor: Scrapy fetching every page, empty callback",
+}
+
+
+@dataclass
+class RunResult:
+    row: str
+    round: int
+    articles: int
+    command: list[str]
+    wall_s: float
+    crawl_s: float
+    cpu_s: float
+    peak_rss_mb: float
+    pages: int
+    requests: int
+    server_cpu_s: float
+    returncode: int
+    article_pages: int = 0
+    records_written: int = 0
+    records_right: bool | None = None
+    note: str = ""
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.crawl_s if self.crawl_s else 0.0
+
+    @property
+    def cpu_ms_per_page(self) -> float:
+        return 1000 * self.cpu_s / self.pages if self.pages else 0.0
+
+    @property
+    def server_share(self) -> float:
+        """nginx's CPU time as a share of the crawler's."""
+        return self.server_cpu_s / self.cpu_s if self.cpu_s else 0.0
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    workdir: Path
+    results: list[RunResult] = field(default_factory=list)
+    extraction: dict[str, Any] = field(default_factory=dict)
+    portals: dict[int, dict[str, Any]] = field(default_factory=dict)
+    started: float = field(default_factory=time.monotonic)
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def log(self, message: str) -> None:
+        elapsed = time.monotonic() - self.started
+        print(f"[bench {elapsed:6.0f}s] {message}", flush=True)
+
+    def portal(self, articles: int) -> Path:
+        out = self.workdir / f"portal-{articles}-seed{self.args.seed}"
+        if articles not in self.portals:
+            self.log(f"generating a portal of {articles} articles (seed {self.args.seed}) in {out}")
+            self.portals[articles] = generate.ensure(articles, self.args.seed, out)
+        return out
+
+    def env(self, proxy: str | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        env["PYTHONPATH"] = str(ROOT)
+        if proxy:
+            env["http_proxy"] = proxy
+        return env
+
+    def settings(self, extra: dict[str, str] | None = None, *, neutral: bool = True) -> list[str]:
+        values = (
+            dict(NEUTRAL)
+            if neutral
+            else {k: NEUTRAL[k] for k in ("REMOTE_CONTROL_ENABLED", "TELNETCONSOLE_ENABLED")}
+        )
+        if neutral:
+            values["CONCURRENT_REQUESTS"] = str(self.args.concurrency)
+            values["CONCURRENT_REQUESTS_PER_DOMAIN"] = str(self.args.concurrency)
+        values.update(extra or {})
+        return [arg for name, value in values.items() for arg in ("-s", f"{name}={value}")]
+
+    # -- the rows --------------------------------------------------------------------
+
+    def generic(self, server: Nginx, rnd: int, articles: int, urls: Path | None = None) -> RunResult:
+        row = "z" if urls else "a"
+        rundir = self.workdir / "runs" / f"{row}-{articles}-r{rnd}"
+        stats_path = rundir / "stats.json"
+        cmd = [PYTHON, "-m", "bench.generic_spider", "--stats", str(stats_path), *self.settings()]
+        if urls:
+            cmd += ["--urls", str(urls)]
+        measure = run(cmd, env=self.env(server.proxy), cwd=ROOT, log=rundir / "log.txt", server=server)
+        measure.stats = json.loads(stats_path.read_text("utf-8")) if stats_path.exists() else {}
+        return self._result(row, rnd, articles, cmd, measure)
+
+    def xiuzhou(
+        self,
+        row: str,
+        rnd: int,
+        articles: int,
+        output: Path,
+        *,
+        server: Nginx | None,
+        extra: dict[str, str] | None = None,
+        neutral: bool = True,
+    ) -> RunResult:
+        rundir = output.parent
+        rundir.mkdir(parents=True, exist_ok=True)
+        reports = rundir / "reports"
+        before = set(reports.glob("*.json")) if reports.exists() else set()
+        settings = {
+            "ARTICLES_OUTPUT": str(output),
+            "LOG_FILE": str(rundir / f"scrapy-{row}.log"),
+            **(extra or {}),
+        }
+        cmd = [PYTHON, "-m", "scrapy", "crawl", "xiuzhou", *self.settings(settings, neutral=neutral)]
+        env = self.env(server.proxy if server else None)
+        measure = run(cmd, env=env, cwd=ROOT, log=rundir / f"out-{row}.txt", server=server)
+        new = sorted(set(reports.glob("*.json")) - before) if reports.exists() else []
+        if new:
+            measure.stats = json.loads(new[-1].read_text("utf-8")).get("stats", {})
+        result = self._result(row, rnd, articles, cmd, measure)
+        result.article_pages = int(measure.stats.get("pages/article", 0))
+        result.records_written = int(measure.stats.get("output/written", 0))
+        return result
+
+    def _result(self, row: str, rnd: int, articles: int, cmd: list[str], m: Measure) -> RunResult:
+        result = RunResult(
+            row=row,
+            round=rnd,
+            articles=articles,
+            command=cmd,
+            wall_s=m.wall_s,
+            crawl_s=m.crawl_s,
+            cpu_s=m.cpu_s,
+            peak_rss_mb=m.peak_rss_mb,
+            pages=m.pages,
+            requests=m.requests,
+            server_cpu_s=m.server_cpu_s,
+            returncode=m.returncode,
+        )
+        self.results.append(result)
+        self.log(
+            f"{row} r{rnd} N={articles}: {result.pages} pages in {result.crawl_s:.1f}s = "
+            f"{result.pages_per_s:.0f} pages/s, {result.cpu_ms_per_page:.2f} ms CPU/page, "
+            f"peak RSS {result.peak_rss_mb:.0f} MB, nginx {result.server_cpu_s:.2f}s CPU, exit {result.returncode}"
+        )
+        if m.returncode != 0:
+            self.log(
+                f"  {row} exited {m.returncode}: see {cmd[-1] if row in 'az' else ''} logs under {self.workdir}/runs"
+            )
+        return result
+
+    def check_records(self, result: RunResult, output: Path, articles: int) -> None:
+        """Compare a crawl's output with the records the generator expects."""
+        expected = {}
+        for line in (self.portal(articles) / "expected.jsonl").read_text("utf-8").splitlines():
+            record = json.loads(line)
+            expected[record["url"]] = record
+        got = {}
+        if output.exists():
+            for line in output.read_text("utf-8").splitlines():
+                record = json.loads(line)
+                got[record["url"]] = record
+        wrong = [
+            url
+            for url, record in expected.items()
+            if url not in got
+            or any(got[url].get(k) != v for k, v in record.items() if k not in extraction.UNCOMPARED)
+        ]
+        extra = set(got) - set(expected)
+        result.records_right = not wrong and not extra
+        result.note = (
+            f"{len(got)} records, {len(expected)} expected, {len(wrong)} wrong or missing, {len(extra)} extra"
+        )
+        if not result.records_right:
+            self.log(
+                f"  records of {result.row} r{result.round}: {result.note} (e.g. {(wrong or sorted(extra))[:2]})"
+            )
+
+    # -- the plan --------------------------------------------------------------------
+
+    def rows(self) -> None:
+        """a–e (and the floor) interleaved, ``--repeat`` rounds, on the rows' portal."""
+        articles = self.args.rows_articles
+        site = self.portal(articles) / "site"
+        urls = self.workdir / f"urls-{articles}.txt"
+        urls.write_text(
+            "\n".join(
+                f"http://{generate.SITE.split('//')[1]}/{p.relative_to(site).as_posix()}"
+                for p in sorted(site.rglob("*.shtml"))
+            )
+            + "\n",
+            encoding="utf-8",
+        )
+        with Nginx(site, self.workdir / f"nginx-{articles}") as server:
+            self.log(f"nginx {server.proxy} serving {site} (as http://{generate.SITE.split('//')[1]}/)")
+            for rnd in range(1, self.args.repeat + 1):
+                base = self.workdir / "runs" / f"r{rnd}-{articles}"
+                self.generic(server, rnd, articles)
+                b_out = base / "b" / "articles.jsonl"
+                b = self.xiuzhou("b", rnd, articles, b_out, server=server)
+                self.check_records(b, b_out, articles)
+                c_out = base / "c" / "articles.jsonl"
+                warc = base / "c" / "crawl.warc.gz"
+                c = self.xiuzhou("c", rnd, articles, c_out, server=server, extra={"WARC_OUTPUT": str(warc)})
+                self.check_records(c, c_out, articles)
+                d_out = base / "d" / "articles.jsonl"
+                d = self.xiuzhou(
+                    "d", rnd, articles, d_out, server=None, extra={"REPLAY_ARCHIVE": str(warc)}, neutral=False
+                )
+                self.check_records(d, d_out, articles)
+                e = self.xiuzhou("e", rnd, articles, b_out, server=server)
+                e.records_right = e.records_written == 0
+                e.note = f"{e.records_written} new records"
+                if self.args.floor:
+                    self.generic(server, rnd, articles, urls=urls)
+
+    def scale(self) -> None:
+        """g: b at N and at k·N, on their own portals (N, kN, N: the N runs bracket kN)."""
+        small, large = self.args.articles, self.args.articles * self.args.scale
+        for articles, rnd in ((small, 1), (large, 1), (small, 2)):
+            if articles == small and rnd == 2 and self.args.repeat < 2:
+                break
+            site = self.portal(articles) / "site"
+            with Nginx(site, self.workdir / f"nginx-{articles}") as server:
+                out = self.workdir / "runs" / f"g{rnd}-{articles}" / "articles.jsonl"
+                result = self.xiuzhou("g", rnd, articles, out, server=server)
+                self.check_records(result, out, articles)
+
+    def extract(self) -> None:
+        portal = self.portal(self.args.articles)
+        self.log(f"f: extraction alone over {self.args.extract_pages} article pages of {portal}")
+        count, results = extraction.run(portal, self.args.extract_pages, repeat=3)
+        self.extraction = {"pages": count, "results": [asdict(r) for r in results]}
+        for r in results:
+            self.log(f"f {r.name}: {r.ms_per_page:.2f} ms CPU/page {r.checks}")
+
+
+def environment(args: argparse.Namespace) -> dict[str, Any]:
+    def cmd(*argv: str) -> str:
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=ROOT)
+        except OSError:
+            return "?"
+        return (out.stdout or out.stderr).strip()
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
+        mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, IndexError, ValueError):
+        pass
+    packages = {}
+    for name in (
+        "scrapy",
+        "twisted",
+        "lxml",
+        "parsel",
+        "w3lib",
+        "itemloaders",
+        "warcio",
+        "trafilatura",
+        "gne",
+        "psutil",
+    ):
+        try:
+            packages[name] = version(name)
+        except Exception:  # noqa: BLE001 - a missing package is reported as such
+            packages[name] = "not installed"
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{cpu}, {os.cpu_count()} CPUs, {mem} RAM",
+        "os": f"{platform.system()} {platform.release()} ({cmd('sh', '-c', '. /etc/os-release && echo $PRETTY_NAME')})",
+        "python": platform.python_version(),
+        "nginx": cmd(nginx_binary(), "-v"),
+        "packages": packages,
+        "commit": cmd("git", "rev-parse", "--short", "HEAD")
+        + (" (+ local changes)" if cmd("git", "status", "--porcelain", "crawler") else ""),
+        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+        "argv": " ".join(shlex.quote(a) for a in ["python", "-m", "bench", *sys.argv[1:]]),
+    }
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--articles", type=int, default=5000, help="N: portal size for g (N vs 4N) and f (default 5000)"
+    )
+    parser.add_argument(
+        "--rows-articles",
+        type=int,
+        default=2000,
+        help="portal size for the repeated, interleaved rows a-e (default 2000, to fit 20 minutes)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of the interleaved rows (default 3)")
+    parser.add_argument("--scale", type=int, default=4, help="g compares N with scale x N (default 4)")
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of a, b, c, e, g"
+    )
+    parser.add_argument("--extract-pages", type=int, default=300, help="article pages for f (default 300)")
+    parser.add_argument("--only", default="abcdefgz", help="rows to run, e.g. 'f' or 'g' (default all)")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor row")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
+    parser.add_argument(
+        "--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'' to write no doc"
+    )
+    args = parser.parse_args(argv)
+    if "z" not in args.only:
+        args.floor = False
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    bench = Bench(args, args.workdir)
+    env = environment(args)
+    bench.log(f"{env['machine']}; load {env['load']}; {env['argv']}")
+    if set("abcdez") & set(args.only):
+        bench.rows()
+    if "g" in args.only:
+        bench.scale()
+    if "f" in args.only:
+        bench.extract()
+    env["duration_s"] = round(time.monotonic() - bench.started)
+    env["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    data = {
+        "env": env,
+        "args": {k: str(v) for k, v in vars(args).items()},
+        "portals": {str(k): v for k, v in bench.portals.items()},
+        "runs": [
+            {**asdict(r), "pages_per_s": r.pages_per_s, "cpu_ms_per_page": r.cpu_ms_per_page}
+            for r in bench.results
+        ],
+        "extraction": bench.extraction,
+    }
+    (args.workdir / "results.json").write_text(
+        json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
+    text, _ = write_report(data, args.doc if str(args.doc) else None)
+    print(text)
+    failed = [r for r in bench.results if r.returncode != 0]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The benchmark's report: figures, ratios against the targets of issue 6, as Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+ROWS = {
+    "a": "a. generic ceiling: CrawlSpider + LinkExtractor, extracts nothing",
+    "b": "b. `xiuzhou`: extraction, validation, dedup, JSON Lines",
+    "c": "c. b + `WARC_OUTPUT`",
+    "d": "d. replay of c's WARC (`REPLAY_ARCHIVE`)",
+    "e": "e. incremental rerun into b's output",
+    "z": "floor: Scrapy fetching every page, empty callback",
+}
+
+
+def _fmt(values: list[float], digits: int = 0) -> str:
+    """``median (min–max)``, or the one value."""
+    if not values:
+        return "–"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    return f"{median(values):.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def _pps(run: dict[str, Any]) -> float:
+    return run["pages"] / run["crawl_s"] if run["crawl_s"] else 0.0
+
+
+def _by(runs: list[dict[str, Any]], row: str, articles: int | None = None) -> list[dict[str, Any]]:
+    return [r for r in runs if r["row"] == row and (articles is None or r["articles"] == articles)]
+
+
+def _round_ratios(runs: list[dict[str, Any]], num: str, den: str, key: Any = _pps) -> list[float]:
+    out = []
+    for r in _by(runs, num):
+        partner = [p for p in _by(runs, den) if p["round"] == r["round"] and p["articles"] == r["articles"]]
+        if partner and key(partner[0]):
+            out.append(key(r) / key(partner[0]))
+    return out
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**missed**")
+
+
+def summarise(data: dict[str, Any]) -> dict[str, Any]:
+    runs = data["runs"]
+    s: dict[str, Any] = {}
+    ab = _round_ratios(runs, "b", "a")
+    cb = _round_ratios(runs, "c", "b")
+    db = _round_ratios(runs, "d", "b")
+    eb = _round_ratios(runs, "e", "b", key=lambda r: r["requests"])
+    za = _round_ratios(runs, "z", "a")
+    zb = _round_ratios(runs, "z", "b")
+    s["b/a"], s["c/b"], s["d/b"], s["e/b requests"], s["z/a"], s["z/b"] = ab, cb, db, eb, za, zb
+    e_articles = [r["article_pages"] for r in _by(runs, "e")]
+    g = _by(runs, "g")
+    small = [r for r in g if r["articles"] == min((x["articles"] for x in g), default=0)]
+    large = [r for r in g if r["articles"] == max((x["articles"] for x in g), default=0)]
+    time_ratio = rss_ratio = None
+    if small and large and large[0]["articles"] > small[0]["articles"]:
+        time_ratio = median(r["crawl_s"] for r in large) / median(r["crawl_s"] for r in small)
+        rss_ratio = median(r["peak_rss_mb"] for r in large) / median(r["peak_rss_mb"] for r in small)
+    s["g_time"], s["g_rss"] = time_ratio, rss_ratio
+    s["g_scale"] = large[0]["articles"] / small[0]["articles"] if small and large else None
+    results = data.get("extraction", {}).get("results", [])
+    ours = next((r for r in results if r["name"].startswith("project")), None)
+    traf = next((r for r in results if r["name"].startswith("trafilatura")), None)
+    s["f_ratio"] = traf["ms_per_page"] / ours["ms_per_page"] if ours and traf else None
+    s["f_right"] = ours["checks"].get("records_right") if ours else None
+    targets = [
+        ("b/a ≥ 3 in pages/s", _fmt(ab, 2), median(ab) >= 3 if ab else None),
+        ("c/b ≥ 0.9", _fmt(cb, 2), median(cb) >= 0.9 if cb else None),
+        ("d/b ≥ 2", _fmt(db, 2), median(db) >= 2 if db else None),
+        (
+            "e ≤ 5% of b's requests, no article page",
+            f"{_fmt([100 * x for x in eb], 1)} %, article pages {_fmt(e_articles)}" if eb else "–",
+            (max(eb) <= 0.05 and max(e_articles) == 0) if eb else None,
+        ),
+        (
+            f"time({s['g_scale'] or 4:.0f}N)/time(N) ≤ 4.4",
+            f"{time_ratio:.2f}" if time_ratio else "–",
+            time_ratio <= 4.4 if time_ratio else None,
+        ),
+        (
+            f"peak RSS({s['g_scale'] or 4:.0f}N)/peak RSS(N) ≤ 1.5",
+            f"{rss_ratio:.2f}" if rss_ratio else "–",
+            rss_ratio <= 1.5 if rss_ratio else None,
+        ),
+        (
+            "extraction ≥ 10× faster than trafilatura, records right",
+            f"{s['f_ratio']:.1f}×, records right {100 * s['f_right']:.0f} %" if s["f_ratio"] else "–",
+            (s["f_ratio"] >= 10 and s["f_right"] == 1.0) if s["f_ratio"] else None,
+        ),
+    ]
+    records_ok = [r["records_right"] for r in runs if r["records_right"] is not None]
+    s["targets"] = targets
+    s["records_ok"] = all(records_ok) if records_ok else None
+    return s
+
+
+def render(data: dict[str, Any]) -> str:
+    env, runs, s = data["env"], data["runs"], summarise(data)
+    args = data["args"]
+    lines: list[str] = []
+    add = lines.append
+    add("# Benchmarks")
+    add("")
+    add(
+        "`make bench` (or `python -m bench`, see `python -m bench --help`) generates a synthetic "
+        "portal in the snapshot's ENP template, serves it with nginx on 127.0.0.1 as the portal's HTTP "
+        "proxy, and measures the crawl side by side with a generic Scrapy crawl (issue 6). "
+        "This file is written by the last run; the sections after the figures explain them."
+    )
+    add("")
+    add("## Last run")
+    add("")
+    add(f"- date: {env['date']}, {env['duration_s']} s in all; command: `{env['argv']}`")
+    add(
+        f"- machine: {env['machine']}; {env['os']}; load average {env['load']} before, {env['load_after']} after"
+    )
+    pk = env["packages"]
+    add(
+        f"- Python {env['python']}, Scrapy {pk['scrapy']}, Twisted {pk['twisted']}, lxml {pk['lxml']}, "
+        f"parsel {pk['parsel']}, w3lib {pk['w3lib']}, itemloaders {pk['itemloaders']}, warcio {pk['warcio']}, "
+        f"trafilatura {pk['trafilatura']}, gne {pk['gne']}, psutil {pk['psutil']}; {env['nginx']}"
+    )
+    add(f"- crawler at commit {env['commit']}")
+    for articles, meta in sorted(data["portals"].items(), key=lambda kv: int(kv[0])):
+        add(
+            f"- portal of {articles} articles (seed {meta['seed']}): {meta['pages']} pages "
+            f"({meta['article_pages']} article pages, {meta['listing_pages']} listing pages), "
+            f"{meta['bytes'] / 1e6:.0f} MB, {meta['multipage_articles']} multi-page articles, "
+            f"{meta['reposts']} reposts, {meta['records_expected']} records expected, "
+            f"cut from {meta['templates']} snapshot article pages"
+        )
+    add("")
+    add("## Targets")
+    add("")
+    add("| target | measured: median of the rounds (min–max) | |")
+    add("|---|---|---|")
+    for name, measured, ok in s["targets"]:
+        add(f"| {name} | {measured} | {_verdict(ok)} |")
+    if s["z/a"]:
+        add(f"| (bound) floor/a: the largest b/a any crawl could reach here | {_fmt(s['z/a'], 2)} | |")
+    add(f"| every crawl's records equal the generator's expected records | | {_verdict(s['records_ok'])} |")
+    add("")
+    rows_n = args.get("rows_articles")
+    add(f"## Rows a–e: interleaved, {args.get('repeat')} rounds, portal of {rows_n} articles")
+    add("")
+    add(
+        "Each round runs a, b, c, d, e and the floor one after the other. pages/s: responses received over "
+        "the crawl's own time (Scrapy's `start_time` to `finish_time`); CPU: user + system time of the "
+        "whole process (start-up included), per page; peak RSS: the process's `ru_maxrss`; nginx: its "
+        "CPU time (master and worker) as a share of the crawler's."
+    )
+    add("")
+    add("| row | pages | pages/s | CPU ms/page | peak RSS MB | nginx CPU | records |")
+    add("|---|---|---|---|---|---|---|")
+    for row in ("a", "b", "c", "d", "e", "z"):
+        rs = _by(runs, row)
+        if not rs:
+            continue
+        recs = [r for r in rs if r["records_right"] is not None]
+        rec = "–"
+        if recs:
+            rec = (
+                "right" if all(r["records_right"] for r in recs) else "**wrong**"
+            ) + f" ({recs[-1]['note']})"
+        add(
+            f"| {ROWS[row]} | {_fmt([r['pages'] for r in rs])} | {_fmt([_pps(r) for r in rs])} | "
+            f"{_fmt([r['cpu_ms_per_page'] for r in rs], 2)} | {_fmt([r['peak_rss_mb'] for r in rs])} | "
+            f"{_fmt([100 * r['server_cpu_s'] / r['cpu_s'] for r in rs if r['cpu_s']], 1)} % | {rec} |"
+        )
+    add(
+        "| two scrapy-redis workers vs one | see docs/distributed.md (figures from the distributed-crawl "
+        "work; not run by `make bench`) | | | | | |"
+    )
+    add("")
+    add("Ratios, per round (the partner runs of one round ran back to back):")
+    add("")
+    for key in ("b/a", "c/b", "d/b", "e/b requests", "z/a", "z/b"):
+        if s[key]:
+            add(f"- {key}: " + ", ".join(f"{x:.3f}" for x in s[key]))
+    add("")
+    g = _by(runs, "g")
+    if g:
+        add("## Row g: b at N and at 4N")
+        add("")
+        add("Run in the order N, 4N, N, each on its own portal and nginx.")
+        add("")
+        add("| articles | pages | crawl s | pages/s | CPU ms/page | peak RSS MB | records |")
+        add("|---|---|---|---|---|---|---|")
+        for r in g:
+            add(
+                f"| {r['articles']} | {r['pages']} | {r['crawl_s']:.1f} | {_pps(r):.0f} | "
+                f"{r['cpu_ms_per_page']:.2f} | {r['peak_rss_mb']:.0f} | "
+                f"{'right' if r['records_right'] else '**wrong**'} ({r['note']}) |"
+            )
+        add("")
+        if s["g_time"]:
+            add(
+                f"time ratio {s['g_time']:.2f} (target ≤ 4.4), peak RSS ratio {s['g_rss']:.2f} (target ≤ 1.5)."
+            )
+            add("")
+    ext = data.get("extraction") or {}
+    if ext.get("results"):
+        add(f"## Row f: extraction alone, {ext['pages']} article pages, in-process")
+        add("")
+        add(
+            "CPU time per page (`time.process_time`, median of the timed passes after a warm-up pass). "
+            "Ours gets the GBK bytes and decodes them (as a crawl does); trafilatura and gne get the page "
+            "already decoded, their decoding not timed. Ours is checked record by record against the "
+            "generator's expected record; trafilatura and gne give a title, a date and a text: title right "
+            "(a title with the site name appended counts as right), date right, and the body: recall (share "
+            "of the expected paragraphs found in the text) and precision (share of the text's lines that "
+            "are article body, so navigation bars, sidebar titles, bylines and related links count against it)."
+        )
+        add("")
+        add("| extractor | ms/page | vs ours | checks |")
+        add("|---|---|---|---|")
+        base = ext["results"][0]["ms_per_page"]
+        for r in ext["results"]:
+            checks = ", ".join(f"{k} {100 * v:.0f} %" for k, v in r["checks"].items())
+            add(f"| {r['name']} | {_fmt(r['runs_ms'], 2)} | {r['ms_per_page'] / base:.1f}× | {checks} |")
+        add("")
+    add("## Commands")
+    add("")
+    add(
+        "nginx (Debian's `nginx-light`, installed by the bench when missing) serves the generated tree "
+        "by path on 127.0.0.1:PORT; every crawl but d reaches it as an HTTP proxy (`http_proxy=http://127.0.0.1:PORT`), "
+        "so requests keep the portal's host name. The crawls, as run (paths shortened):"
+    )
+    add("")
+    seen = set()
+    for r in runs:
+        if r["row"] in seen:
+            continue
+        seen.add(r["row"])
+        cmd = " ".join(_short(a) for a in r["command"])
+        add(f"- {r['row']}: `{cmd}`")
+    add("")
+    return "\n".join(lines)
+
+
+def _short(arg: str) -> str:
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    return (
+        arg.replace(root, "").replace(str(Path(arg).parent) + "/python", "python")
+        if "python" in arg
+        else arg.replace(root, "")
+    )
+
+
+ANALYSIS_MARK = "<!-- analysis: kept as written by hand when the bench rewrites the figures above -->"
+
+
+def write_report(data: dict[str, Any], doc: Path | None) -> tuple[str, dict[str, Any]]:
+    """Render the figures; write them to ``doc`` above its hand-written analysis."""
+    text = render(data)
+    if doc is not None:
+        analysis = ""
+        if doc.exists():
+            old = doc.read_text("utf-8")
+            if ANALYSIS_MARK in old:
+                analysis = old[old.index(ANALYSIS_MARK) :]
+        doc.parent.mkdir(parents=True, exist_ok=True)
+        doc.write_text(text + "\n" + (analysis or ANALYSIS_MARK + "\n"), encoding="utf-8")
+    return text, summarise(data)
