@@ -36,9 +36,16 @@ test: lint $(SNAPSHOT)
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
-bench: $(STAMP) $(SNAPSHOT)
+# Not part of `make test`: about 15 minutes on 2 cores.  Generates the synthetic
+# portal under build/bench, installs nginx-light with apt-get when missing (as
+# root), writes docs/benchmarks.md.  More articles: make bench BENCH_ARTICLES=20000;
+# other options: make bench BENCH_ARGS="--help".
+BENCH_ARTICLES ?= 5000
+BENCH_ARGS ?=
+
+bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,redis,bench]'
-	$(BIN)/python -m bench $(BENCH_ARGS)
+	$(BIN)/python -m bench --articles $(BENCH_ARTICLES) $(BENCH_ARGS)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

@@ -31,7 +31,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench import extraction, generate
+from bench import extraction, generate, profile
 from bench.measure import Measure, run
 from bench.nginx import Nginx, nginx_binary
 from bench.report import write_report
@@ -101,6 +101,7 @@ class Bench:
     workdir: Path
     results: list[RunResult] = field(default_factory=list)
     extraction: dict[str, Any] = field(default_factory=dict)
+    profile: dict[str, Any] = field(default_factory=dict)
     portals: dict[int, dict[str, Any]] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
@@ -271,6 +272,22 @@ class Bench:
                 e.note = f"{e.records_written} new records"
                 if self.args.floor:
                     self.generic(server, rnd, articles, urls=urls)
+            if self.args.profile:
+                self.profile_b(server, articles)
+
+    def profile_b(self, server: Nginx, articles: int) -> None:
+        """Row b once more under py-spy (not measured): where its CPU time goes."""
+        rundir = self.workdir / "runs" / f"profile-{articles}"
+        output = rundir / "articles.jsonl"
+        settings = {"ARTICLES_OUTPUT": str(output), "LOG_FILE": str(rundir / "scrapy-b.log")}
+        cmd = [PYTHON, "-m", "scrapy", "crawl", "xiuzhou", *self.settings(settings)]
+        folded = rundir / "b.folded"
+        rundir.mkdir(parents=True, exist_ok=True)
+        self.log(f"profiling b with py-spy into {folded}")
+        if profile.record(cmd, folded, env=self.env(server.proxy), cwd=ROOT, log=rundir / "py-spy.txt"):
+            self.profile = {"articles": articles, "folded": str(folded), **profile.summarise(folded)}
+        else:
+            self.log("py-spy unavailable or failed: no profile")
 
     def scale(self) -> None:
         """g: b at N and at k·N, on their own portals (N, kN, N: the N runs bracket kN)."""
@@ -366,6 +383,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--extract-pages", type=int, default=300, help="article pages for f (default 300)")
     parser.add_argument("--only", default="abcdefgz", help="rows to run, e.g. 'f' or 'g' (default all)")
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor row")
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="skip the py-spy profile of b (one more run)",
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument(
         "--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'' to write no doc"
@@ -399,6 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for r in bench.results
         ],
         "extraction": bench.extraction,
+        "profile": bench.profile,
     }
     (args.workdir / "results.json").write_text(
         json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8"

@@ -227,6 +227,34 @@ def render(data: dict[str, Any]) -> str:
             checks = ", ".join(f"{k} {100 * v:.0f} %" for k, v in r["checks"].items())
             add(f"| {r['name']} | {_fmt(r['runs_ms'], 2)} | {r['ms_per_page'] / base:.1f}× | {checks} |")
         add("")
+    prof = data.get("profile") or {}
+    if prof.get("samples"):
+        add(
+            f"## Profile of b (py-spy, {prof['samples']} samples of the main thread, portal of {prof['articles']})"
+        )
+        add("")
+        add(
+            "One more run of b under `py-spy record` (not one of the measured runs); shares of the samples. "
+            f"The raw stacks are in `{_short(prof['folded'])}`."
+        )
+        add("")
+        add("| inclusive: the crawler's code | share | inclusive: Scrapy's item and download path | share |")
+        add("|---|---|---|---|")
+        left, right = prof["inclusive_crawler"][:15], prof["inclusive_scrapy"][:15]
+        for i in range(max(len(left), len(right))):
+            a = left[i] if i < len(left) else ("", None)
+            b = right[i] if i < len(right) else ("", None)
+            add(
+                f"| {a[0]} | {'' if a[1] is None else f'{100 * a[1]:.1f} %'} "
+                f"| {b[0]} | {'' if b[1] is None else f'{100 * b[1]:.1f} %'} |"
+            )
+        add("")
+        add(
+            "Exclusive (where the samples were taken): "
+            + ", ".join(f"{name} {100 * value:.1f} %" for name, value in prof["exclusive"][:12])
+            + "."
+        )
+        add("")
     add("## Commands")
     add("")
     add(
