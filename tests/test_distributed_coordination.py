@@ -66,18 +66,22 @@ def test_enqueue_filters_seen_fingerprints_unless_told_not_to(coordinator):
     assert a.queued() == 2
 
 
-def test_pop_takes_the_lowest_score_and_holds_it_until_acknowledged(coordinator):
+def test_pop_takes_the_highest_priority_then_the_latest_and_holds_it_until_acknowledged(coordinator):
     a = coordinator("a")
     a.claim_run()
-    a.enqueue("low", b"later", 5)
-    a.enqueue("high", b"first", -1)
+    a.enqueue("low", b"later", -1)
+    a.enqueue("high", b"first", 5)
+    a.enqueue("older", b"third", 0)
+    a.enqueue("newer", b"second", 0)  # same priority: last in, first out, like Scrapy's queue
     popped = a.pop()
     assert popped == b"first"
-    assert (a.queued(), a.held()) == (1, 1)
+    assert (a.queued(), a.held()) == (3, 1)
     assert not a.quiescent()
     a.ack([popped])
     assert a.held() == 0
-    a.ack([a.pop()])
+    assert [a.pop() for _ in range(3)] == [b"second", b"third", b"later"]
+    assert not a.quiescent()  # held, not acknowledged
+    a.ack([b"second", b"third", b"later"])
     assert a.pop() is None
     assert a.quiescent()
 
@@ -85,8 +89,8 @@ def test_pop_takes_the_lowest_score_and_holds_it_until_acknowledged(coordinator)
 def test_the_requests_of_a_dead_worker_are_requeued_with_their_priority(coordinator, redis_server):  # noqa: F811
     a, b = coordinator("a", ttl=30), coordinator("b", ttl=30)
     a.claim_run()
-    for i, score in enumerate((3, 1, 2)):
-        a.enqueue(f"fp{i}", f"request-{i}".encode(), score)
+    for i, priority in enumerate((1, 3, 2)):
+        a.enqueue(f"fp{i}", f"request-{i}".encode(), priority)
     held = {a.pop(), a.pop()}
     assert b.requeue_dead() == (0, 0)  # a is alive
     assert not b.quiescent()
@@ -94,7 +98,7 @@ def test_the_requests_of_a_dead_worker_are_requeued_with_their_priority(coordina
     assert b.requeue_dead() == (2, 1)
     assert a.held() == 0
     assert {b.pop(), b.pop()} == held
-    assert b.pop() == b"request-0"  # score 3 comes last, as queued
+    assert b.pop() == b"request-0"  # requeued with their priority: the lowest still comes last
 
 
 def test_a_worker_id_is_one_live_worker(coordinator, prefix, redis_server):  # noqa: F811

@@ -53,9 +53,11 @@ end
 return 0
 """
 
-# KEYS: dupefilter, requests, enqueued, done.  ARGV: fingerprint, data, score, filter (1/0).
+# KEYS: dupefilter, requests, enqueued, done.  ARGV: fingerprint, data, -priority, filter (1/0).
 # Seen-set and queue in one step: a worker killed in between cannot leave a
-# URL seen but never queued.
+# URL seen but never queued.  The score orders by priority, then last in
+# first out, like Scrapy's own scheduler (LifoMemoryQueue per priority): the
+# crawl goes deep first and the queue (the frontier) stays small.
 _ENQUEUE = """
 if redis.call('EXISTS', KEYS[4]) == 1 then
   return -1
@@ -63,8 +65,8 @@ end
 if ARGV[4] == '1' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('INCR', KEYS[3])
+local n = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) * 1099511627776 - n, ARGV[2])
 return 1
 """
 
@@ -280,13 +282,16 @@ class CrawlCoordinator:
 
     # -- requests --------------------------------------------------------------------
 
-    def enqueue(self, fingerprint: str, data: bytes, score: float, *, dont_filter: bool = False) -> int:
-        """1 queued, 0 already seen, -1 refused (the run is over)."""
+    def enqueue(self, fingerprint: str, data: bytes, priority: int, *, dont_filter: bool = False) -> int:
+        """Queue ``data`` unless its fingerprint was seen: 1 queued, 0 seen, -1 refused (the run is over).
+
+        Higher ``priority`` first, then the latest queued first.
+        """
         k = self.keys
         return int(
             self._enqueue(
                 keys=[k.dupefilter, k.requests, k.enqueued, k.done],
-                args=[fingerprint, data, score, "0" if dont_filter else "1"],
+                args=[fingerprint, data, -priority, "0" if dont_filter else "1"],
             )
         )
 

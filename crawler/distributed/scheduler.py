@@ -97,6 +97,7 @@ class RedisWorkerScheduler(Scheduler):
         self._loops: list[task.LoopingCall] = []
         self._last_reap = 0.0
         self._closed = False
+        self._warned_no_slot = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -220,7 +221,7 @@ class RedisWorkerScheduler(Scheduler):
         added = self.coordinator.enqueue(
             self.df.request_fingerprint(request),
             self.queue._encode_request(request),
-            -request.priority,
+            request.priority,
             dont_filter=request.dont_filter,
         )
         if added == 1:
@@ -247,16 +248,25 @@ class RedisWorkerScheduler(Scheduler):
         return len(self) > 0
 
     def _in_progress(self) -> set[Request] | None:
-        """The requests the engine is still working on.
+        """The requests the engine is still working on; ``None`` when that cannot be known.
 
         The engine's slot holds a request from its download until its
         response went through the callback, the callback's items through the
         item pipelines and its requests into the scheduler (``_remove_request``
         after ``_handle_downloader_output``): the moment to acknowledge it.
         """
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None) if engine is not None else None
-        return getattr(slot, "inprogress", None)
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is None:
+            return None  # not open yet, or closed: keep holding
+        in_progress: set[Request] | None = getattr(slot, "inprogress", None)
+        if in_progress is None:
+            # A Scrapy without the slot's set: acknowledge on the next pop,
+            # scrapy-redis's own (lossy) behaviour, rather than never.
+            if not self._warned_no_slot:
+                self._warned_no_slot = True
+                logger.warning("The engine slot has no 'inprogress': in-flight requests are not protected")
+            return set()
+        return in_progress
 
     def _ack(self) -> None:
         """Acknowledge every held request the engine has finished with."""
