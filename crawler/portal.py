@@ -18,8 +18,6 @@ from urllib.parse import urlsplit
 from crawler.normalize import article_part, canonical_url, is_article_url, listing_page_number
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from scrapy.settings import BaseSettings
 
 
@@ -110,22 +108,3 @@ def _kind(url: str, root_path: str) -> PageKind:
     if path.startswith(root_path) and listing_page_number(url) is not None:
         return PageKind.LISTING
     return PageKind.OTHER
-
-
-def listing_url(section_url: str, number: int) -> str:
-    """The URL of page ``number`` (0-based) of the listing in ``section_url``'s folder."""
-    return section_url + ("index.shtml" if number == 0 else f"index_{number}.shtml")
-
-
-def on_portal_urls(portal: Portal, urls: Sequence[str]) -> list[str]:
-    """Canonical forms of the on-portal URLs among ``urls``, in order, once each."""
-    seen: set[str] = set()
-    out = []
-    for url in urls:
-        if not portal.is_on_portal(url):
-            continue
-        canonical = portal.canonical(url)
-        if canonical not in seen:
-            seen.add(canonical)
-            out.append(canonical)
-    return out

@@ -33,8 +33,6 @@ from crawler.normalize import (
 from crawler.pages.blocks import Block, iter_blocks
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from lxml.html import HtmlElement
     from scrapy.http import TextResponse
 
@@ -258,22 +256,6 @@ class ArticlePage:
     def keywords(self) -> str | None:
         return self.enp.get("keyword") or None
 
-    def breadcrumb_urls(self) -> list[str]:
-        """Links of the breadcrumb (the article's section and its parents)."""
-        element = self._label_container(_BREADCRUMB_LABEL_RE)
-        if element is None:
-            return []
-        for _ in range(3):
-            if element.xpath(".//a[@href]"):
-                break
-            parent = element.xpath("..")
-            if not parent:
-                break
-            element = parent[0]
-        return [url for href in element.xpath(".//a/@href").getall() if (url := self._urljoin(href))]
-
-    # -- body ---------------------------------------------------------------
-
     def _is_furniture(self, text: str) -> bool:
         if is_toolbar_text(text):
             return True
@@ -402,20 +384,9 @@ class ArticlePage:
                 parts.setdefault(part[1], url)
         return [parts[n] for n in sorted(parts)]
 
-    def next_part_url(self) -> str | None:
-        later = [url for url in self.part_urls() if (article_part(url) or ("", 0))[1] > self.part_index]
-        return later[0] if later else None
-
-    def all_urls(self) -> Iterator[str]:
-        """Every link of the page, absolute (navigation bars included)."""
-        for href in self.response.xpath("//a/@href").getall():
-            href = href.strip()
-            if (
-                href
-                and not href.lower().startswith(("javascript:", "mailto:", "#"))
-                and (url := self._urljoin(href))
-            ):
-                yield url
+    def later_part_urls(self) -> list[str]:
+        """The pages of this article after this one that its pager links, in order."""
+        return [url for url in self.part_urls() if (article_part(url) or ("", 0))[1] > self.part_index]
 
     # -- the record -----------------------------------------------------------
 

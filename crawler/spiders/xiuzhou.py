@@ -257,8 +257,9 @@ class XiuzhouSpider(Spider):
         page = ArticlePage(response, self.portal)
         pages = [*pages, page.load_item()]
         # A pager may link only the next page or two: add the later pages this one links.
-        later = [url for url in page.part_urls() if (article_part(url) or ("", 0))[1] > page.part_index]
-        remaining = sorted(set(remaining) | set(later), key=lambda url: (article_part(url) or ("", 0))[1])
+        remaining = sorted(
+            set(remaining) | set(page.later_part_urls()), key=lambda url: (article_part(url) or ("", 0))[1]
+        )
         remaining = remaining[: max(0, self.article_max_pages - len(pages))]
         if remaining:
             yield Request(
