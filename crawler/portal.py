@@ -10,8 +10,7 @@ under ``/xznews/`` and are paginated ``index.shtml``, ``index_1.shtml``, …
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -19,6 +18,10 @@ from crawler.normalize import article_part, canonical_url, is_article_url, listi
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
+
+
+#: URLs whose canonical form and kind a Portal remembers.
+URL_CACHE_SIZE = 8192
 
 
 class PageKind(enum.Enum):
@@ -38,6 +41,7 @@ class Portal:
     start_url: str
     root_path: str
     tracking_params: tuple[str, ...] = ()
+    _cache: dict[str, tuple[str, PageKind]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Portal:
@@ -48,9 +52,23 @@ class Portal:
             tracking_params=tuple(settings.getlist("CANONICAL_TRACKING_PARAMS")),
         )
 
+    def _classified(self, url: str) -> tuple[str, PageKind]:
+        # The same few dozen links (navigation bars, sidebar, footer) are on every
+        # page: canonicalising and classifying each once saved a tenth of a crawl's
+        # CPU time (docs/benchmarks.md).  Bounded, so memory does not grow with the
+        # portal: when full, the cache starts again.
+        hit = self._cache.get(url)
+        if hit is None:
+            canonical = canonical_url(url, self.tracking_params)
+            hit = (canonical, self._kind_of(canonical))
+            if len(self._cache) >= URL_CACHE_SIZE:
+                self._cache.clear()
+            self._cache[url] = hit
+        return hit
+
     def canonical(self, url: str) -> str:
         """The canonical form of ``url`` (see ``normalize.canonical_url``)."""
-        return _canonical(url, tuple(self.tracking_params))
+        return self._classified(url)[0]
 
     def is_on_portal(self, url: str) -> bool:
         """True for http(s) URLs on the portal's host (any case, default port)."""
@@ -65,7 +83,20 @@ class Portal:
 
     def kind(self, url: str) -> PageKind:
         """Classify an on-portal URL by the portal's address scheme."""
-        return _kind(url, self.root_path)
+        return self._classified(url)[1]
+
+    def _kind_of(self, url: str) -> PageKind:
+        path = urlsplit(url).path
+        root_path = self.root_path
+        if path in ("", "/") or path.rstrip("/") == root_path.rstrip("/"):
+            return PageKind.HOME
+        if path in (root_path + "index.shtml", root_path + "index.html"):
+            return PageKind.HOME
+        if is_article_url(url):
+            return PageKind.ARTICLE
+        if path.startswith(root_path) and listing_page_number(url) is not None:
+            return PageKind.LISTING
+        return PageKind.OTHER
 
     @staticmethod
     def first_page_url(url: str) -> str:
@@ -82,29 +113,3 @@ class Portal:
     @staticmethod
     def listing_number(url: str) -> int:
         return listing_page_number(url) or 0
-
-
-# The same few dozen links (navigation bars, sidebar, footer) are on every page:
-# canonicalising and classifying each once, not on every page, saved a tenth of
-# a crawl's CPU time (docs/benchmarks.md).  Bounded: memory does not grow with
-# the portal.
-_URL_CACHE_SIZE = 8192
-
-
-@lru_cache(maxsize=_URL_CACHE_SIZE)
-def _canonical(url: str, tracking_params: tuple[str, ...]) -> str:
-    return canonical_url(url, tracking_params)
-
-
-@lru_cache(maxsize=_URL_CACHE_SIZE)
-def _kind(url: str, root_path: str) -> PageKind:
-    path = urlsplit(url).path
-    if path in ("", "/") or path.rstrip("/") == root_path.rstrip("/"):
-        return PageKind.HOME
-    if path in (root_path + "index.shtml", root_path + "index.html"):
-        return PageKind.HOME
-    if is_article_url(url):
-        return PageKind.ARTICLE
-    if path.startswith(root_path) and listing_page_number(url) is not None:
-        return PageKind.LISTING
-    return PageKind.OTHER
