@@ -32,10 +32,9 @@ class ListingPage:
     portal: Portal
 
     @cached_property
-    def _links(self) -> list[tuple[str, str]]:
-        """(raw absolute URL, canonical URL) of every on-portal link, in order, once."""
+    def _all_links(self) -> list[tuple[str, str]]:
+        """(written absolute URL, canonical URL) of every on-portal link, in order."""
         out: list[tuple[str, str]] = []
-        seen: set[str] = set()
         for href in self.response.xpath("//a/@href").getall():
             href = href.strip()
             if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
@@ -44,9 +43,16 @@ class ListingPage:
                 raw = self.response.urljoin(href)
             except ValueError:
                 continue
-            if not self.portal.is_on_portal(raw):
-                continue
-            canonical = self.portal.canonical(raw)
+            if self.portal.is_on_portal(raw):
+                out.append((raw, self.portal.canonical(raw)))
+        return out
+
+    @cached_property
+    def _links(self) -> list[tuple[str, str]]:
+        """The on-portal links, once per canonical URL."""
+        seen: set[str] = set()
+        out = []
+        for raw, canonical in self._all_links:
             if canonical not in seen:
                 seen.add(canonical)
                 out.append((raw, canonical))
@@ -93,5 +99,5 @@ class ListingPage:
         return min(later)[1] if later else None
 
     def raw_variants(self) -> list[tuple[str, str]]:
-        """Links whose written form differs from their canonical URL."""
-        return [(raw, url) for raw, url in self._links if raw != url]
+        """Every written form of a link that differs from its canonical URL, once."""
+        return list(dict.fromkeys((raw, url) for raw, url in self._all_links if raw != url))

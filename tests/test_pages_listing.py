@@ -1,0 +1,91 @@
+"""ListingPage: which articles and listing pages a listing (or the home page) links."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.http import HtmlResponse
+from scrapy.settings import Settings
+
+from crawler.pages.listing import ListingPage
+from crawler.portal import PageKind, Portal
+
+H = "http://jxxznews.zjol.com.cn"
+LISTING_URL = f"{H}/xznews/xwzx/index_1.shtml"
+BODY = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"></head><body>
+<a href="/xznews/">首   页</a> | <a href="/xznews/xwzx/">新闻中心</a> | <a href="http://weibo.com/xz">官方微博</a>
+<a href="http://www.zjol.com.cn/">总站·浙江在线</a>
+<table><tr><td class=lb><a href="/xznews/system/2012/11/20/015488210.shtml">甲</a><td class=lbdate>2012-11-20
+<tr><td class=lb><a href="http://JXXZNEWS.zjol.com.cn/xznews/system/2012/11/20/015488210.shtml#c">甲又一次</a>
+<tr><td class=lb><a href="../xwzx/../system/2012/09/26/015312764_01.shtml?from=timeline">多页稿第二页</a>
+<tr><td class=lb><a href="javascript:void(0)">投票</a><a href="#top">顶部</a><a href="http://[bad">坏链接</a>
+</table>
+<td class=page>共5页 <a href="index.shtml">首页</a> <a href="index.shtml">上一页</a> <a href="index.shtml">1</a> 2
+<a href="index_2.shtml">3</a> <a href="index_4.shtml">5</a> <a href="index_2.shtml">下一页</a> <a href="index_4.shtml">尾页</a>
+<a href="/xznews/zt2010/special.shtml">专题</a> <a href="/xznews/images/logo.gif">图</a> <a href="/xznews/css/a.css">样式</a>
+<a href="/xznews/dxcs/index_3.shtml">大小城事第4页</a>
+</body></html>"""
+
+
+@pytest.fixture
+def page() -> ListingPage:
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    response = HtmlResponse(url=LISTING_URL, body=BODY.encode("gbk"))
+    return ListingPage(response, Portal.from_settings(settings))
+
+
+def test_article_urls_are_first_pages_canonical_once(page):
+    assert page.article_urls() == [
+        f"{H}/xznews/system/2012/11/20/015488210.shtml",
+        f"{H}/xznews/system/2012/09/26/015312764.shtml",
+    ]
+
+
+def test_section_urls_are_on_portal_listings(page):
+    assert page.section_urls() == [
+        f"{H}/xznews/",
+        f"{H}/xznews/xwzx/",
+        f"{H}/xznews/xwzx/index.shtml",
+        f"{H}/xznews/xwzx/index_2.shtml",
+        f"{H}/xznews/xwzx/index_4.shtml",
+        f"{H}/xznews/dxcs/index_3.shtml",
+    ]
+
+
+def test_next_listing_url_is_the_smallest_later_page_of_the_same_section(page):
+    assert page.next_listing_url() == f"{H}/xznews/xwzx/index_2.shtml"
+
+
+def test_other_page_urls_are_html_pages_only(page):
+    assert page.other_page_urls() == [f"{H}/xznews/zt2010/special.shtml"]
+
+
+def test_raw_variants_name_every_written_form(page):
+    assert page.raw_variants() == [
+        (
+            f"{H}/xznews/system/2012/11/20/015488210.shtml".replace("jxxznews", "JXXZNEWS") + "#c",
+            f"{H}/xznews/system/2012/11/20/015488210.shtml",
+        ),
+        (
+            f"{H}/xznews/system/2012/09/26/015312764_01.shtml?from=timeline",
+            f"{H}/xznews/system/2012/09/26/015312764_01.shtml",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        (f"{H}/", PageKind.HOME),
+        (f"{H}/xznews/", PageKind.HOME),
+        (f"{H}/xznews/index.shtml", PageKind.HOME),
+        (f"{H}/xznews/xwzx/", PageKind.LISTING),
+        (f"{H}/xznews/xwzx/index_12.shtml", PageKind.LISTING),
+        (f"{H}/xznews/system/2010/12/29/013095123.shtml", PageKind.ARTICLE),
+        (f"{H}/xznews/system/2010/12/29/013095123_02.shtml", PageKind.ARTICLE),
+        (f"{H}/xznews/gywm/about.shtml", PageKind.OTHER),
+        (f"{H}/other/", PageKind.OTHER),
+    ],
+)
+def test_portal_kind(page, url, kind):
+    assert page.portal.kind(url) is kind
