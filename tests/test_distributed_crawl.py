@@ -76,6 +76,14 @@ def without_crawl_time(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in record.items() if k != "crawled_at"} for record in records]
 
 
+def wait_until(condition: Any, what: str, workers: Workers, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting until {what}\n{workers.log_tails()}")
+        time.sleep(0.02)
+
+
 class Workers:
     """Start, kill and wait for workers writing one output, all under one key prefix."""
 
@@ -122,6 +130,22 @@ class Workers:
         proc = self.procs[worker]
         os.kill(proc.pid, signal.SIGKILL)
         assert proc.wait() == -signal.SIGKILL
+
+    def hold_start(self) -> None:
+        """Claim the run for a worker "gate" that never seeds it: workers started now wait."""
+        client = self.redis.client()
+        client.set(f"{self.prefix}:alive:gate", "test")
+        client.set(f"{self.prefix}:run", "gate")
+
+    def release_start(self, *workers: str) -> None:
+        """Once ``workers`` are all up and waiting, let "gate" die: one of them seeds the run."""
+        client = self.redis.client()
+        wait_until(
+            lambda: all(client.exists(f"{self.prefix}:alive:{w}") for w in workers),
+            f"workers {workers} are up",
+            self,
+        )
+        client.delete(f"{self.prefix}:alive:gate")
 
     def held(self, worker: str) -> int:
         return int(self.redis.client().hlen(f"{self.prefix}:inflight:{worker}"))
@@ -178,8 +202,11 @@ def two_workers(redis_server, snapshot_warc, tmp_path_factory) -> Workers:  # no
     output = tmp_path_factory.mktemp("two_workers") / "out" / "articles.jsonl"
     workers = Workers(redis_server, snapshot_warc, output, "two_workers")
     try:
-        workers.start("a", **slow(0.15))
-        workers.start("b", **slow(0.15))
+        # Both up before the crawl starts, so that both take part whatever the machine's load.
+        workers.hold_start()
+        workers.start("a", **slow(0.1))
+        workers.start("b", **slow(0.1))
+        workers.release_start("a", "b")
         codes = workers.wait()
     finally:
         workers.kill_all()
@@ -199,6 +226,7 @@ def test_two_workers_write_exactly_the_records_of_one_process(two_workers, first
     log = two_workers.log_text()
     assert "started a new distributed run" in log
     assert "joined the distributed run" in log
+    assert "gate died before the run was ready" in log  # a seeder lost before seeding is replaced
 
 
 def test_each_url_is_fetched_once_across_workers(two_workers, first_crawl):
@@ -225,19 +253,13 @@ def test_a_rerun_of_two_workers_appends_nothing(workers, two_workers):
     assert sum(stat(log, "pages/listing")) > 0
 
 
-def _wait_until(condition: Any, what: str, workers: Workers, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting until {what}\n{workers.log_tails()}")
-        time.sleep(0.02)
-
-
 def test_a_worker_killed_mid_crawl_loses_nothing(workers, first_crawl):
+    workers.hold_start()
     workers.start("a", **slow(0.25))
     workers.start("b", **slow(0.25))
+    workers.release_start("a", "b")
     # Kill "a" once it has written records and holds requests in flight.
-    _wait_until(
+    wait_until(
         lambda: (
             workers.shard("a").exists()
             and len(workers.shard("a").read_bytes().splitlines()) >= 2
@@ -260,7 +282,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(workers, first_crawl):
 
 def test_a_run_whose_only_worker_was_killed_is_resumed_by_the_next(workers, first_crawl):
     workers.start("a", **slow(0.25))
-    _wait_until(
+    wait_until(
         lambda: (
             workers.shard("a").exists()
             and len(workers.shard("a").read_bytes().splitlines()) >= 2
