@@ -11,13 +11,15 @@ its pending records back.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals
 from crawler.pipelines.dedup import Candidate, Resolution, resolve_duplicates
@@ -42,7 +44,14 @@ class JsonLinesWriterPipeline:
 
     Settings: ``ARTICLES_OUTPUT``, ``ARTICLES_FSYNC_EVERY``, ``DEDUP_ENABLED``.
     Stats: ``output/written``, ``output/section/<section>``, ``dedup/same_id``,
-    ``dedup/same_text``, ``output/recovered_pending``, ``output/kept_pending``.
+    ``dedup/same_text``, ``output/recovered_pending``, ``output/kept_pending``,
+    ``output/write_error``.
+
+    A file that cannot be written (a full disk, a read-only file system) is
+    never left with a partial line: the crawl stops (reason ``output_error``)
+    when the pending file fails, the output is cut back to its last complete
+    line when an append fails, the records not written stay pending for the
+    next run, and ``output/write_error`` makes the run unhealthy.
     """
 
     def __init__(
@@ -57,6 +66,7 @@ class JsonLinesWriterPipeline:
         self._pending: BinaryIO | None = None
         self._pending_size = 0
         self._candidates: list[tuple[Candidate, int]] = []
+        self._write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -115,12 +125,36 @@ class JsonLinesWriterPipeline:
             also_at=tuple(record.get("also_at") or ()),
         )
 
+    def _failed(self, path: Path, exc: OSError) -> None:
+        """``path`` cannot be written: say so once, clearly, and mark the run unhealthy."""
+        if self._write_error is None:
+            self._write_error = f"Cannot write {path}: [Errno {exc.errno}] {exc.strerror}"
+            logger.error("%s", self._write_error)
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("output/write_error", self._write_error)
+
+    def _stop_crawl(self) -> None:
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no engine: the pipeline is driven by hand (tests, tools)
+            return
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="output_error"))
+
     def process_item(self, item: Any) -> Any:
         assert self._pending is not None
+        if self._write_error is not None:
+            raise DropItem(f"Not written ({self._write_error}); the crawl is stopping")
         record = record_dict(item)
         line = record_line(record)
-        self._pending.write(line)
-        self._pending.flush()
+        try:
+            self._pending.write(line)
+            self._pending.flush()
+        except OSError as exc:
+            # A full disk: crawling on would only fetch pages that cannot be kept.
+            self._failed(self.pending_path, exc)
+            self._stop_crawl()
+            raise DropItem(f"Not written ({self._write_error}); the crawl is stopping") from None
         self._candidates.append((self._candidate(record), self._pending_size))
         self._pending_size += len(line)
         return item
@@ -152,7 +186,10 @@ class JsonLinesWriterPipeline:
 
     def close_spider(self) -> None:
         assert self._pending is not None
-        self._pending.close()
+        try:
+            self._pending.close()
+        except OSError as exc:  # its last flush: the records before it are complete lines
+            self._failed(self.pending_path, exc)
         if self._interrupted():
             kept = len(self._candidates)
             self._inc("output/kept_pending", kept)
@@ -164,7 +201,13 @@ class JsonLinesWriterPipeline:
             )
             return
         written = 0
-        fd = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.output, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._failed(self.output, exc)
+            self._keep_unwritten(0)
+            return
+        complete = os.lseek(fd, 0, os.SEEK_END)  # bytes of complete lines
         try:
             with self.pending_path.open("rb") as pending:
                 for resolution, offset in self._resolutions():
@@ -177,18 +220,56 @@ class JsonLinesWriterPipeline:
                     record["also_at"] = list(resolution.also_at)
                     line = record_line(record)
                     # One write per whole line: a kill leaves no partial record behind.
-                    os.write(fd, line)
+                    try:
+                        if os.write(fd, line) != len(line):
+                            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # a short write: full
+                        if (written + 1) % self.fsync_every == 0:
+                            os.fsync(fd)
+                    except OSError as exc:
+                        self._cut_back(fd, complete)
+                        self._failed(self.output, exc)
+                        break
+                    complete += len(line)
                     written += 1
                     self.state.add(record)
                     self._inc("output/written")
                     if record.get("section"):
                         self._inc(f"output/section/{record['section']}")
                     self.crawler.signals.send_catch_log(signals.record_written, record=record)
-                    if written % self.fsync_every == 0:
-                        os.fsync(fd)
-            os.fsync(fd)
+            if self._write_error is None:
+                os.fsync(fd)
+        except OSError as exc:
+            self._failed(self.output, exc)
         finally:
             os.close(fd)
-        self.state.save()
+        try:
+            self.state.save()
+        except OSError as exc:  # only a cache: the next run rebuilds it from the output
+            logger.warning("Could not save the state index: %s", exc)
+        if self._write_error is not None:
+            self._keep_unwritten(written)
+            return
         self.pending_path.unlink(missing_ok=True)
         logger.info("Wrote %d new articles to %s", written, self.output)
+
+    def _cut_back(self, fd: int, complete: int) -> None:
+        """Cut a partial line off the output: it ends with complete lines only."""
+        try:
+            size = os.lseek(fd, 0, os.SEEK_END)
+            if size > complete:
+                os.ftruncate(fd, complete)
+                logger.warning("Cut a partial line (%d bytes) off %s", size - complete, self.output)
+        except OSError as exc:
+            logger.error("Could not cut a partial line off %s: %s", self.output, exc)
+
+    def _keep_unwritten(self, written: int) -> None:
+        """Leave the pending file for the next run, which writes what this one could not."""
+        kept = len(self._resolutions()) - written
+        self._inc("output/kept_pending", kept)
+        logger.error(
+            "%d new articles written to %s, %d kept in %s for the next run",
+            written,
+            self.output,
+            kept,
+            self.pending_path,
+        )

@@ -145,12 +145,18 @@ def _scan_records(
             end = head.find(b"\r\n\r\n")
         if not head.startswith(b"WARC/"):
             raise ArchiveError(path, where(pos), f"not a WARC record (it starts with {head[:32]!r})")
+        if end < 0 and size - pos > _MAX_WARC_HEADER:
+            raise ArchiveError(
+                path, where(pos), f"corrupt WARC record: its header is longer than {_MAX_WARC_HEADER} bytes"
+            )
         if end < 0:
             raise ArchiveError(path, where(pos), "truncated WARC record: its header has no end")
         lines = head[:end].split(b"\r\n")
         if not _WARC_VERSION_RE.fullmatch(lines[0]):
             raise ArchiveError(path, where(pos), f"corrupt WARC record: bad version line {lines[0][:32]!r}")
         fields = _parse_fields(lines[1:])
+        # Once its header is read, a record is named in errors by its id and URI.
+        name = f" (record {fields.get('warc-record-id', '?')} of {fields.get('warc-target-uri', '?')})"
         try:
             block_length = int(fields["content-length"])
             if block_length < 0:
@@ -159,7 +165,7 @@ def _scan_records(
             raise ArchiveError(
                 path,
                 where(pos),
-                f"WARC record without a valid Content-Length ({fields.get('content-length')!r})",
+                f"WARC record without a valid Content-Length ({fields.get('content-length')!r}){name}",
             ) from None
         block_start = end + 4
         record_end = pos + block_start + block_length
@@ -167,11 +173,13 @@ def _scan_records(
             raise ArchiveError(
                 path,
                 where(pos),
-                f"truncated WARC record: Content-Length {block_length} runs past the end of the data",
+                f"truncated WARC record: Content-Length {block_length} runs past the end of the data{name}",
             )
         if read(4, record_end) != b"\r\n\r\n":
             raise ArchiveError(
-                path, where(pos), f"corrupt WARC record: no CRLF CRLF after its {block_length}-byte block"
+                path,
+                where(pos),
+                f"corrupt WARC record: no CRLF CRLF after its {block_length}-byte block{name}",
             )
         yield _WarcHeader(pos, record_end + 4 - pos, block_start, block_length, fields)
         pos = record_end + 4
@@ -368,6 +376,13 @@ class WarcArchive:
         location = self._index.get(canonical_url(url, self.tracking_params))
         if location is None:
             return None
+        try:
+            return self._read(location)
+        except ArchiveError as exc:
+            # Name the record by its URL too: the offset alone does not say which page it is.
+            raise ArchiveError(exc.path, exc.offset, f"{exc.reason} ({location.target_uri})") from None
+
+    def _read(self, location: _Location) -> ArchivedResponse:
         if not self._fds:
             raise ValueError("the archive is closed")
         path = self.paths[location.file]
