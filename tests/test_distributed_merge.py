@@ -8,17 +8,21 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from scrapy import Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
 
 from crawler.commands.crawl import EXIT_LOCKED
 from crawler.distributed import shards_dir
-from crawler.distributed.merge import merge_shards
-from crawler.distributed.shards import WorkerCrawlLock
+from crawler.distributed.merge import ShardInUse, merge_shards
+from crawler.distributed.shards import ShardWriterPipeline, WorkerCrawlLock
 from crawler.extensions.lock import LOCK_FILE_NAME, CrawlLocked
 from crawler.items import RECORD_FIELDS, ArticleRecord
 from crawler.pipelines.jsonl import record_line
 from crawler.pipelines.validate import record_dict
-from tests import REPO_DIR
+from tests import REPO_DIR, project_settings
 from tests.crawl import read_jsonl
+from tests.servers.redis_server import redis_server  # noqa: F401 (fixture)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -148,9 +152,9 @@ def test_no_merge_while_a_worker_uses_the_output(output):
     assert merge_shards(output).written == 1
 
 
-def run_merge_command(output: Path) -> subprocess.CompletedProcess[str]:
+def run_merge_command(output: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "scrapy", "merge_shards", "-s", f"ARTICLES_OUTPUT={output}"],
+        [sys.executable, "-m", "scrapy", "merge_shards", "-s", f"ARTICLES_OUTPUT={output}", *args],
         cwd=REPO_DIR,
         capture_output=True,
         text=True,
@@ -176,3 +180,35 @@ def test_the_merge_shards_command(output):
         "13095124",
         "13095200",
     ]
+
+
+def test_no_merge_while_a_worker_still_writes_its_shard(output):
+    write_shard(output, "done", [A])
+    crawler = get_crawler(
+        Spider, project_settings(ARTICLES_OUTPUT=str(output), DISTRIBUTED_WORKER_ID="busy", EXTENSIONS={})
+    )
+    crawler.stats.open_spider()
+    writer = build_from_crawler(ShardWriterPipeline, crawler)
+    writer.open_spider()
+    writer.process_item(ArticleRecord(**{k: v for k, v in B.items() if k != "schema_version"}))
+    with pytest.raises(ShardInUse, match="busy.jsonl"):
+        merge_shards(output)
+    assert not output.exists()
+    writer.close_spider()  # the worker exits: its shard can be merged
+    assert merge_shards(output).written == 2
+
+
+def test_the_command_waits_for_an_unfinished_distributed_run(output, redis_server):  # noqa: F811
+    write_shard(output, "w", [A])
+    client = redis_server.client()
+    client.set("unfinished:run", "w")
+    client.zadd("unfinished:requests", {b"a request": 0})
+    redis_settings = ("-s", f"REDIS_URL={redis_server.url}", "-s", "DISTRIBUTED_KEY_PREFIX=unfinished")
+    waiting = run_merge_command(output, *redis_settings)
+    assert waiting.returncode == EXIT_LOCKED, waiting.stderr[-2000:]
+    assert "is not finished: 1 requests queued" in waiting.stderr
+    assert not output.exists()
+    forced = run_merge_command(output, *redis_settings, "--unfinished")
+    assert forced.returncode == 0, forced.stderr[-2000:]
+    client.set("unfinished:done", "w")
+    assert run_merge_command(output, *redis_settings).returncode == 0  # a finished run: nothing to wait for

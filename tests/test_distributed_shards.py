@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from scrapy import Spider
@@ -12,6 +13,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler import signals
 from crawler.distributed import apply_worker_settings, is_worker
+from crawler.distributed.merge import lock_shards
 from crawler.distributed.shards import ShardWriterPipeline, WorkerCrawlLock
 from crawler.extensions.lock import LOCK_FILE_NAME, CrawlLocked, FileLock
 from crawler.items import RECORD_FIELDS, ArticleRecord
@@ -21,7 +23,9 @@ from tests import project_settings
 def make_shard_writer(output, worker="host-42"):
     crawler = get_crawler(
         Spider,
-        project_settings(ARTICLES_OUTPUT=str(output), DISTRIBUTED_WORKER_ID=worker, ARTICLES_FSYNC_EVERY=1),
+        project_settings(
+            ARTICLES_OUTPUT=str(output), DISTRIBUTED_WORKER_ID=worker, ARTICLES_FSYNC_EVERY=1, EXTENSIONS={}
+        ),
     )
     crawler.stats.open_spider()
     writer = build_from_crawler(ShardWriterPipeline, crawler)
@@ -103,3 +107,19 @@ def test_redis_url_switches_a_crawl_to_a_worker():
     extensions = settings.getdict("EXTENSIONS")
     assert extensions["crawler.extensions.lock.CrawlLock"] is None
     assert extensions["crawler.distributed.shards.WorkerCrawlLock"] == -1000
+
+
+def test_a_shard_being_merged_cannot_be_reopened(tmp_path):
+    output = tmp_path / "articles.jsonl"
+    shard = output.parent / "shards" / "w.jsonl"
+    shard.parent.mkdir()
+    shard.write_bytes(b'{"article_id": "1"}\n')
+    fds = lock_shards([shard])
+    try:
+        with pytest.raises(RuntimeError, match="in use"):
+            make_shard_writer(output, worker="w")
+    finally:
+        for fd in fds:
+            os.close(fd)
+    _, writer = make_shard_writer(output, worker="w")
+    writer.close_spider()

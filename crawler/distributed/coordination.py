@@ -324,3 +324,18 @@ class CrawlCoordinator:
             keys=[self.keys.workers, self.keys.requests], args=[self.keys.prefix, self.worker]
         )
         return int(requeued)
+
+
+def unfinished_run(server: Any, prefix: str) -> str | None:
+    """Why the distributed run under ``prefix`` is not over, or ``None`` when there is none or it is done."""
+    keys = CrawlKeys(prefix)
+    if not server.exists(keys.run) or server.exists(keys.done):
+        return None
+    queued = int(server.zcard(keys.requests))
+    workers = sorted(_text(w) for w in server.smembers(keys.workers))
+    alive = [w for w in workers if server.exists(keys.alive(w))]
+    held = sum(int(server.hlen(keys.inflight(w))) for w in workers)
+    return (
+        f"the distributed run {prefix!r} is not finished: {queued} requests queued, {held} held, "
+        f"workers alive: {', '.join(alive) or 'none'}"
+    )

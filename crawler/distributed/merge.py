@@ -13,11 +13,16 @@ removed.  A merge killed at any moment is finished by running it again:
 what it appended is known to the output and skipped.
 
 It holds the output's crawl lock exclusively: it does not run while a
-worker or a crawl on this machine uses the output (``CrawlLocked``).
+worker or a crawl on this machine uses the output (``CrawlLocked``), nor
+while a worker still holds the lock of its shard (``ShardInUse``): records
+merged before a worker's last ones could keep another copy of an article
+than one process would, and the shard would be removed under its writer.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import logging
 import os
@@ -74,10 +79,48 @@ def _read_line(handle: BinaryIO, offset: int) -> dict[str, Any]:
     return record
 
 
+class ShardInUse(Exception):
+    """A worker still writes a shard: merging now would miss its later records."""
+
+    def __init__(self, shard: Path):
+        self.path = shard
+        super().__init__(
+            f"A worker is still writing {shard} (it holds the shard's lock): merge once every worker "
+            "of the run has exited"
+        )
+
+
+def lock_shards(shards: list[Path]) -> list[int]:
+    """Take every shard's lock (``flock``, exclusive, not waiting); raise ``ShardInUse``.
+
+    A worker holds its shard's lock while it writes (``ShardWriterPipeline``).
+    The merge holds them all until it has removed the shards, so that no
+    worker of the same id appends to a shard being merged.
+    """
+    fds: list[int] = []
+    try:
+        for shard in shards:
+            fd = os.open(shard, os.O_RDONLY | os.O_CLOEXEC)
+            fds.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno in {errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES}:
+                    raise ShardInUse(shard) from None
+                raise
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
+    return fds
+
+
 def merge_shards(output: Path, *, fsync_every: int = 50, dedup: bool = True) -> MergeResult:
     """Append the new records of every shard beside ``output`` to ``output``; remove the shards.
 
-    Raises ``crawler.extensions.lock.CrawlLocked`` while another process uses the output.
+    Raises ``crawler.extensions.lock.CrawlLocked`` while another process uses
+    the output on this machine, ``ShardInUse`` while a worker still writes a
+    shard (on this machine, or anywhere through a shared directory's locks).
     """
     lock = FileLock(output.parent / LOCK_FILE_NAME)
     lock.acquire(
@@ -91,13 +134,19 @@ def merge_shards(output: Path, *, fsync_every: int = 50, dedup: bool = True) -> 
         }
     )
     try:
-        return _merge(output, max(1, fsync_every), dedup)
+        shards = sorted(shards_dir(output).glob("*.jsonl"))
+        fds = lock_shards(shards)
+        try:
+            return _merge(output, shards, max(1, fsync_every), dedup)
+        finally:
+            for fd in fds:
+                os.close(fd)
     finally:
         lock.release()
 
 
-def _merge(output: Path, fsync_every: int, dedup: bool) -> MergeResult:
-    result = MergeResult(shards=sorted(shards_dir(output).glob("*.jsonl")))
+def _merge(output: Path, shards: list[Path], fsync_every: int, dedup: bool) -> MergeResult:
+    result = MergeResult(shards=shards)
     state = ArchiveState(output)
     state.load()  # cuts a partial last line left by a killed merge
     located: dict[int, tuple[int, int]] = {}  # id(candidate) -> (shard index, offset)

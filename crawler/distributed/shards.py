@@ -64,9 +64,19 @@ class ShardWriterPipeline:
 
     def open_spider(self) -> None:
         self.shard.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.shard, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            # Held while this worker writes: merge_shards does not merge (nor
+            # remove) a shard still being written.
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in {errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES}:
+                raise RuntimeError(f"{self.shard} is in use (a merge, or a worker of the same id)") from None
+            raise
+        self._fd = fd
         # A worker of the same id killed mid-line: its complete lines stay.
         repair_torn_tail(self.shard)
-        self._fd = os.open(self.shard, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("output/shard", str(self.shard))
         logger.info("Writing this worker's records to %s", self.shard)
@@ -90,10 +100,10 @@ class ShardWriterPipeline:
         fd, self._fd = self._fd, None
         try:
             os.fsync(fd)
+            if os.fstat(fd).st_size == 0:
+                self.shard.unlink(missing_ok=True)
         finally:
-            os.close(fd)
-        if self.shard.stat().st_size == 0:
-            self.shard.unlink(missing_ok=True)
+            os.close(fd)  # releases the shard's lock
         logger.info(
             "Wrote %d records to the shard %s (merge with: scrapy merge_shards)", self._written, self.shard
         )
