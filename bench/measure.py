@@ -1,8 +1,11 @@
 """Run one crawl as a child process and measure it.
 
-CPU time and peak RSS come from the kernel's accounting of that child
-(``os.wait4``: ``ru_utime + ru_stime``, ``ru_maxrss``), exact and free of
-polling; the server's CPU from psutil on nginx's processes, before and after.
+CPU time comes from the kernel's accounting of that child (``os.wait4``:
+``ru_utime + ru_stime``), exact.  Peak RSS is the child's ``VmHWM`` (the
+high-water mark of its resident set, ``/proc/PID/status``) read every 50 ms
+until it exits: not ``ru_maxrss``, which Linux carries over ``exec`` from the
+forking process, so a child of a large bench process would report the bench's
+size.  The server's CPU comes from psutil on nginx's processes, before and after.
 """
 
 from __future__ import annotations
@@ -58,6 +61,18 @@ class Measure:
         return 1000 * self.cpu_s / self.pages if self.pages else 0.0
 
 
+def _vm_hwm_kib(pid: int) -> int:
+    """The process's peak resident set so far, in KiB (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:  # noqa: PTH123
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def run(
     cmd: Sequence[str],
     *,
@@ -70,16 +85,22 @@ def run(
     log.parent.mkdir(parents=True, exist_ok=True)
     server_before = server.cpu_seconds() if server else 0.0
     start = time.perf_counter()
+    peak_kib = 0
     with log.open("wb") as out:
         proc = subprocess.Popen(list(cmd), env=dict(env), cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_kib = max(peak_kib, _vm_hwm_kib(proc.pid))
+            time.sleep(0.05)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     server_cpu = server.cpu_seconds() - server_before if server else 0.0
     return Measure(
         wall_s=wall,
         cpu_s=usage.ru_utime + usage.ru_stime,
-        peak_rss_mb=usage.ru_maxrss / 1024,  # KiB on Linux
+        peak_rss_mb=peak_kib / 1024,
         returncode=proc.returncode,
         server_cpu_s=server_cpu,
     )

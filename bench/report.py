@@ -29,6 +29,11 @@ def _pps(run: dict[str, Any]) -> float:
     return run["pages"] / run["crawl_s"] if run["crawl_s"] else 0.0
 
 
+def _cpu_rate(run: dict[str, Any]) -> float:
+    """Pages per CPU second: what pages/s would be with a core to itself."""
+    return run["pages"] / run["cpu_s"] if run["cpu_s"] else 0.0
+
+
 def _by(runs: list[dict[str, Any]], row: str, articles: int | None = None) -> list[dict[str, Any]]:
     return [r for r in runs if r["row"] == row and (articles is None or r["articles"] == articles)]
 
@@ -56,6 +61,10 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     za = _round_ratios(runs, "z", "a")
     zb = _round_ratios(runs, "z", "b")
     s["b/a"], s["c/b"], s["d/b"], s["e/b requests"], s["z/a"], s["z/b"] = ab, cb, db, eb, za, zb
+    cpu = {
+        key: _round_ratios(runs, key[0], key[2], key=_cpu_rate) for key in ("b/a", "c/b", "d/b", "z/a", "z/b")
+    }
+    s["cpu"] = cpu
     e_articles = [r["article_pages"] for r in _by(runs, "e")]
     g = _by(runs, "g")
     small = [r for r in g if r["articles"] == min((x["articles"] for x in g), default=0)]
@@ -72,27 +81,31 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     s["f_ratio"] = traf["ms_per_page"] / ours["ms_per_page"] if ours and traf else None
     s["f_right"] = ours["checks"].get("records_right") if ours else None
     targets = [
-        ("b/a ≥ 3 in pages/s", _fmt(ab, 2), median(ab) >= 3 if ab else None),
-        ("c/b ≥ 0.9", _fmt(cb, 2), median(cb) >= 0.9 if cb else None),
-        ("d/b ≥ 2", _fmt(db, 2), median(db) >= 2 if db else None),
+        ("b/a ≥ 3 in pages/s", _fmt(ab, 2), _fmt(cpu["b/a"], 2), median(ab) >= 3 if ab else None),
+        ("c/b ≥ 0.9", _fmt(cb, 2), _fmt(cpu["c/b"], 2), median(cb) >= 0.9 if cb else None),
+        ("d/b ≥ 2", _fmt(db, 2), _fmt(cpu["d/b"], 2), median(db) >= 2 if db else None),
         (
             "e ≤ 5% of b's requests, no article page",
             f"{_fmt([100 * x for x in eb], 1)} %, article pages {_fmt(e_articles)}" if eb else "–",
+            "",
             (max(eb) <= 0.05 and max(e_articles) == 0) if eb else None,
         ),
         (
             f"time({s['g_scale'] or 4:.0f}N)/time(N) ≤ 4.4",
             f"{time_ratio:.2f}" if time_ratio else "–",
+            "",
             time_ratio <= 4.4 if time_ratio else None,
         ),
         (
             f"peak RSS({s['g_scale'] or 4:.0f}N)/peak RSS(N) ≤ 1.5",
             f"{rss_ratio:.2f}" if rss_ratio else "–",
+            "",
             rss_ratio <= 1.5 if rss_ratio else None,
         ),
         (
             "extraction ≥ 10× faster than trafilatura, records right",
             f"{s['f_ratio']:.1f}×, records right {100 * s['f_right']:.0f} %" if s["f_ratio"] else "–",
+            "(CPU time already)",
             (s["f_ratio"] >= 10 and s["f_right"] == 1.0) if s["f_ratio"] else None,
         ),
     ]
@@ -140,13 +153,23 @@ def render(data: dict[str, Any]) -> str:
     add("")
     add("## Targets")
     add("")
-    add("| target | measured: median of the rounds (min–max) | |")
-    add("|---|---|---|")
-    for name, measured, ok in s["targets"]:
-        add(f"| {name} | {measured} | {_verdict(ok)} |")
+    add(
+        "Ratios are taken per round (the runs of a round ran back to back), then the median of the rounds "
+        "(min–max). A target is judged on pages/s; the same ratio by CPU time per page (pages per CPU "
+        "second: what pages/s would be with a core to itself) is shown beside it, because other tenants of "
+        "a shared machine move wall-clock rates a lot more than CPU time."
+    )
+    add("")
+    add("| target | pages/s | by CPU time per page | |")
+    add("|---|---|---|---|")
+    for name, measured, by_cpu, ok in s["targets"]:
+        add(f"| {name} | {measured} | {by_cpu} | {_verdict(ok)} |")
     if s["z/a"]:
-        add(f"| (bound) floor/a: the largest b/a any crawl could reach here | {_fmt(s['z/a'], 2)} | |")
-    add(f"| every crawl's records equal the generator's expected records | | {_verdict(s['records_ok'])} |")
+        add(
+            "| (bound) floor/a: the largest b/a any crawl could reach here "
+            f"| {_fmt(s['z/a'], 2)} | {_fmt(s['cpu']['z/a'], 2)} | |"
+        )
+    add(f"| every crawl's records equal the generator's expected records | | | {_verdict(s['records_ok'])} |")
     add("")
     rows_n = args.get("rows_articles")
     add(f"## Rows a–e: interleaved, {args.get('repeat')} rounds, portal of {rows_n} articles")
@@ -154,7 +177,7 @@ def render(data: dict[str, Any]) -> str:
     add(
         "Each round runs a, b, c, d, e and the floor one after the other. pages/s: responses received over "
         "the crawl's own time (Scrapy's `start_time` to `finish_time`); CPU: user + system time of the "
-        "whole process (start-up included), per page; peak RSS: the process's `ru_maxrss`; nginx: its "
+        "whole process (start-up included), per page; peak RSS: the process's `VmHWM`; nginx: its "
         "CPU time (master and worker) as a share of the crawler's."
     )
     add("")
@@ -180,17 +203,21 @@ def render(data: dict[str, Any]) -> str:
         "work; not run by `make bench`) | | | | | |"
     )
     add("")
-    add("Ratios, per round (the partner runs of one round ran back to back):")
+    add("Ratios, per round (pages/s; by CPU time per page in brackets):")
     add("")
     for key in ("b/a", "c/b", "d/b", "e/b requests", "z/a", "z/b"):
         if s[key]:
-            add(f"- {key}: " + ", ".join(f"{x:.3f}" for x in s[key]))
+            by_cpu = s["cpu"].get(key) or []
+            cells = [
+                f"{x:.2f}" + (f" ({by_cpu[i]:.2f})" if i < len(by_cpu) else "") for i, x in enumerate(s[key])
+            ]
+            add(f"- {key}: " + ", ".join(cells))
     add("")
     g = _by(runs, "g")
     if g:
         add("## Row g: b at N and at 4N")
         add("")
-        add("Run in the order N, 4N, N, each on its own portal and nginx.")
+        add("One run each, N then 4N, each on its own portal and nginx.")
         add("")
         add("| articles | pages | crawl s | pages/s | CPU ms/page | peak RSS MB | records |")
         add("|---|---|---|---|---|---|---|")
