@@ -468,8 +468,12 @@ def parse_published_at(text: str | None) -> str | None:
 # The ENP metadata comment
 # ---------------------------------------------------------------------------
 
-_ENPPROPERTY_RE = re.compile(r"<!--\s*enpproperty\b(.*?)/\s*enpproperty\s*-->", re.DOTALL | re.IGNORECASE)
-_ENP_TAG_RE = re.compile(r"<([A-Za-z][\w.:-]*)\s*>(.*?)</\1\s*>", re.DOTALL)
+# The block's start and end are searched apart, and a value runs to the next "<"
+# (ENP escapes its values): one (.*?) regex was quadratic on a hostile page full of
+# unclosed markers or tags (tests/test_hostile_pages.py).
+_ENPPROPERTY_START_RE = re.compile(r"<!--\s*enpproperty\b", re.IGNORECASE)
+_ENPPROPERTY_END_RE = re.compile(r"/\s*enpproperty\s*-->", re.IGNORECASE)
+_ENP_TAG_RE = re.compile(r"<([A-Za-z][\w.:-]*)\s*>([^<]*)</\1\s*>")
 
 
 def parse_enpproperty(html: str | None) -> dict[str, str]:
@@ -487,11 +491,12 @@ def parse_enpproperty(html: str | None) -> dict[str, str]:
     """
     if not html:
         return {}
-    block = _ENPPROPERTY_RE.search(html)
-    if block is None:
+    start = _ENPPROPERTY_START_RE.search(html)
+    end = _ENPPROPERTY_END_RE.search(html, start.end()) if start else None
+    if start is None or end is None:
         return {}
     values: dict[str, str] = {}
-    for tag in _ENP_TAG_RE.finditer(block.group(1)):
+    for tag in _ENP_TAG_RE.finditer(html, start.end(), end.start()):
         name, value = tag.group(1).lower(), collapse_whitespace(html_lib.unescape(tag.group(2)))
         if value and name not in values:
             values[name] = value

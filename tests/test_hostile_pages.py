@@ -3,7 +3,8 @@
 Property-based (hypothesis): the snapshot's article and listing pages are
 truncated anywhere, have tags dropped or left unbalanced, come in the wrong
 encoding (with or without a matching declaration), carry huge attributes,
-deep nesting, binary garbage and forged ENP markers; the normalisers get
+deep nesting, binary garbage, forged ENP markers and floods of one unclosed
+marker; the normalisers get
 arbitrary text.  For every case the real spider callback runs, and
 
 - it raises nothing;
@@ -118,6 +119,7 @@ _MARKUP = [
     b"<a href='/xznews/system/2010/12/29/013095123_99.shtml'>x</a>",
     b"<base href='http://127.0.0.1/'>",
 ]
+_FLOOD_MARKERS = [b"<!--enpcontent-->", b"<!--enpproperty ", b"<a>", b"<title>", b"<!--", b"<p>"]
 _ENCODINGS = ["utf-8", "utf-16", "utf-16-be", "big5", "shift_jis", "latin-1", "gb2312", "cp1252", "koi8-r"]
 _CHARSETS = [b"utf-8", b"gbk", b"gb2312", b"big5", b"iso-8859-1", b"utf-16", b"x-unknown", b"", b"\xff\xfe"]
 
@@ -142,6 +144,7 @@ def mutation(draw: st.DrawFn) -> Callable[[bytes], bytes]:
                 "garbage",
                 "overwrite",
                 "delete_range",
+                "flood",
             ]
         )
     )
@@ -188,6 +191,10 @@ def mutation(draw: st.DrawFn) -> Callable[[bytes], bytes]:
     if kind == "overwrite":
         garbage = draw(st.binary(min_size=1, max_size=256))
         return lambda body: body[: _at(body, where)] + garbage + body[_at(body, where) + len(garbage) :]
+    if kind == "flood":  # thousands of one unclosed marker: no quadratic regex may choke on it
+        marker = draw(st.sampled_from([*_FLOOD_MARKERS, *_MARKUP]))
+        flood = marker * draw(st.integers(1_000, 8_000))
+        return lambda body: body[: _at(body, where)] + flood + body[_at(body, where) :]
     length = draw(st.floats(0, 0.5))
     return lambda body: body[: _at(body, where)] + body[_at(body, where + length) :]
 

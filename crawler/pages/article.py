@@ -39,9 +39,10 @@ if TYPE_CHECKING:
     from crawler.items import ArticleRecord
     from crawler.portal import Portal
 
-_ENPCONTENT_RE = re.compile(
-    r"<!--\s*enpcontent\s*-->(.*?)<!--\s*/\s*enpcontent\s*-->", re.DOTALL | re.IGNORECASE
-)
+# Start and end searched apart: one (.*?) regex was quadratic on a hostile page
+# full of unclosed markers (tests/test_hostile_pages.py).
+_ENPCONTENT_START_RE = re.compile(r"<!--\s*enpcontent\s*-->", re.IGNORECASE)
+_ENPCONTENT_END_RE = re.compile(r"<!--\s*/\s*enpcontent\s*-->", re.IGNORECASE)
 _SOURCE_LABELS = ("来源",)
 _AUTHOR_LABELS = ("作者",)
 _EDITOR_LABELS = ("责任编辑", "编辑")
@@ -79,9 +80,11 @@ class ArticlePage:
     @cached_property
     def _content_root(self) -> HtmlElement | None:
         """The article body: the enpcontent block, else the richest ``<p>`` container."""
-        match = _ENPCONTENT_RE.search(self.response.text)
-        if match:
-            return Selector(text=f"<div>{match.group(1)}</div>").root
+        text = self.response.text
+        start = _ENPCONTENT_START_RE.search(text)
+        end = _ENPCONTENT_END_RE.search(text, start.end()) if start else None
+        if start and end:
+            return Selector(text=f"<div>{text[start.end() : end.start()]}</div>").root
         best, best_len = None, 0
         for element in self.response.xpath("//body//*[p]"):
             length = sum(len(collapse_whitespace(t)) for t in element.xpath("./p//text()").getall())
