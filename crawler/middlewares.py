@@ -47,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 _WEB_SCHEMES = frozenset({"http", "https"})
 _DEFAULT_PORTS = frozenset({None, 80, 443})
-# Failed URLs and cut URLs kept in the stats for the run report, at most.
+# Refused and cut URLs kept in the stats for the run report, at most.
 MAX_URLS_KEPT = 100
 
 
@@ -336,6 +336,10 @@ class RedirectLoopMiddleware:
             response.status not in (301, 302, 303, 307, 308)
             or not location
             or request.meta.get("dont_redirect")
+            # Answers the spider takes itself, as RedirectMiddleware leaves them.
+            or response.status in getattr(self.crawler.spider, "handle_httpstatus_list", ())
+            or response.status in request.meta.get("handle_httpstatus_list", ())
+            or request.meta.get("handle_httpstatus_all")
         ):
             return response
         try:
@@ -359,10 +363,12 @@ class RedirectLoopMiddleware:
         return retry
 
 
+# A comment ends at its first "-->" ((?:[^-]|-(?!->))*, not .*?): a lazy match that
+# could run on to a later "-->" made the regex exponential on "<!---->" * n.
 _HTML_START_RE = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*"
     rb"<(?:!doctype\s+html|html|head|meta|title|body)[\s>/]",
-    re.IGNORECASE | re.DOTALL,
+    re.IGNORECASE,
 )
 
 

@@ -295,6 +295,9 @@ def test_a_body_that_is_not_html_keeps_its_type(crawler):
     assert mw.process_response(Request(rss.url), rss) is rss
     assert not looks_like_html(b"\x89PNG\r\n\x1a\n")
     assert looks_like_html(b"\xef\xbb\xbf  <!-- enp --><html>")
+    assert looks_like_html(b"<!-- a -- b --><!----><HTML>")
+    # Thousands of comments and no document: answered at once (a lazy .*? was exponential).
+    assert not looks_like_html(b"<!---->" * 2_000 + b"x")
 
 
 @pytest.mark.parametrize(
