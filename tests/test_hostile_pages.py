@@ -282,10 +282,8 @@ def settle_article(harness: Harness, url: str, requests: list[Request], items: l
     return items
 
 
-@settings(HOSTILE, max_examples=ARTICLE_CASES)
-@given(case=hostile_page(ARTICLE_PAGES))
-def test_a_hostile_article_page_ends_as_a_valid_record_or_a_counted_rejection(harness, case):
-    url, body, headers = case
+def article_outcome(harness: Harness, url: str, body: bytes, headers: dict[str, str]) -> str:
+    """Run the spider on one article page and check how it ended; return the outcome."""
     response = harness.response(url, body, headers, kind="article")
     failed, rejected = harness.stat("article/failed"), harness.stat("output/rejected")
     lines = _rejected_lines(harness.rejected)
@@ -298,15 +296,13 @@ def test_a_hostile_article_page_ends_as_a_valid_record_or_a_counted_rejection(ha
         assert harness.stat("article/failed") == failed + 1
         if isinstance(response, TextResponse):
             assert f"No article found on {url} (template changed?)" in harness.warnings
-        event("outcome: article/failed (no article found)")
-        return
+        return "article/failed (no article found)"
     (item,) = items
     assert isinstance(item, ArticleRecord)
     errors = record_errors(record_dict(item))
     if not errors:
         assert harness.validate.process_item(item) is item
-        event("outcome: valid record")
-        return
+        return "valid record"
     with pytest.raises(DropItem, match="Invalid record"):
         harness.validate.process_item(item)
     assert harness.stat("output/rejected") == rejected + 1
@@ -314,7 +310,33 @@ def test_a_hostile_article_page_ends_as_a_valid_record_or_a_counted_rejection(ha
     last = json.loads(harness.rejected.read_bytes().splitlines()[-1])
     assert last["url"] == item.url
     assert last["reason"] == "; ".join(errors)
-    event("outcome: rejected by the schema")
+    return "rejected by the schema"
+
+
+@settings(HOSTILE, max_examples=ARTICLE_CASES)
+@given(case=hostile_page(ARTICLE_PAGES))
+def test_a_hostile_article_page_ends_as_a_valid_record_or_a_counted_rejection(harness, case):
+    event(f"outcome: {article_outcome(harness, *case)}")
+
+
+SEED = "http://jxxznews.zjol.com.cn/xznews/system/2010/12/29/013095123.shtml"
+FLOODS = {
+    "enpcontent markers": b"<!--enpcontent-->" * 100_000,
+    "enpproperty markers": b"<!--enpproperty " * 100_000,
+    "unclosed tags in enpproperty": b"<!--enpproperty " + b"<a>" * 100_000 + b"/enpproperty-->",
+    "site names in the title": "<title>标题".encode("gbk") + "-新闻网".encode("gbk") * 20_000 + b"</title>",
+}
+
+
+@pytest.mark.timeout(60)  # a quadratic reading of these pages takes many minutes
+@pytest.mark.parametrize("flood", FLOODS, ids=list(FLOODS))
+def test_a_page_flooded_with_one_marker_is_read_like_any_other(harness, flood):
+    """Deterministic, larger floods than the property test draws: each once broke a regex."""
+    # Without its ENP end markers (a cut page): no end follows the flood's markers.
+    body = dict(ARTICLE_PAGES)[SEED].replace(b"/enpproperty-->", b"").replace(b"<!--/enpcontent-->", b"")
+    end = body.index(b"</BODY>")
+    outcome = article_outcome(harness, SEED, body[:end] + FLOODS[flood] + body[end:], {})
+    assert outcome in ("valid record", "rejected by the schema", "article/failed (no article found)")
 
 
 @settings(HOSTILE, max_examples=LISTING_CASES)
