@@ -169,6 +169,9 @@ DISTRIBUTED_HEARTBEAT_TTL = 30.0
 DISTRIBUTED_KEY_PREFIX = "xiuzhou"
 # Seconds between an idle worker's looks at the shared queue.
 DISTRIBUTED_POLL_INTERVAL = 0.5
+# Requests a worker takes from the shared queue at once (one round trip;
+# held in Redis as in flight, so none is lost if the worker dies).
+DISTRIBUTED_PREFETCH = 8
 # Names this worker's shard and Redis keys; empty: <host>-<pid>.
 DISTRIBUTED_WORKER_ID = ""
 # Workers close once no request was queued or held by any worker for this

@@ -142,3 +142,23 @@ def test_leave_forgets_the_worker(coordinator):
     assert not b.is_alive("a")
     assert b.requeue_dead() == (0, 0)
     assert b.quiescent()
+
+
+def test_one_sync_queues_then_acknowledges_then_pops(coordinator):
+    a = coordinator("a")
+    a.claim_run()
+    a.enqueue("parent", b"parent", 0)
+    parent = a.pop()
+    queued, popped = a.sync(
+        [("child-1", b"child-1", 0, False), ("parent", b"parent again", 0, False)], [parent], 8
+    )
+    assert queued == [1, 0]
+    assert popped == [b"child-1"]
+    assert a.held() == 1  # the child, not the parent
+
+
+def test_sync_survives_redis_losing_its_scripts(coordinator, redis_server):  # noqa: F811
+    a = coordinator("a")
+    a.claim_run()
+    redis_server.client().script_flush()
+    assert a.sync([("fp", b"request", 0, False)], [], 1) == ([1], [b"request"])

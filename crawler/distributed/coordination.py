@@ -24,6 +24,8 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import NoScriptError
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -70,16 +72,19 @@ redis.call('ZADD', KEYS[2], tonumber(ARGV[3]) * 1099511627776 - n, ARGV[2])
 return 1
 """
 
-# KEYS: requests, inflight.  The request with the lowest score moves to the
-# worker's in-flight hash (member -> score) in the same step.
+# KEYS: requests, inflight.  ARGV: how many.  The requests with the lowest
+# scores move to the worker's in-flight hash (member -> score) in the same step.
 _POP = """
-local found = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #found == 0 then
-  return false
+local found = redis.call('ZRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1, 'WITHSCORES')
+local members = {}
+for i = 1, #found, 2 do
+  redis.call('HSET', KEYS[2], found[i], found[i + 1])
+  members[#members + 1] = found[i]
 end
-redis.call('ZREM', KEYS[1], found[1])
-redis.call('HSET', KEYS[2], found[1], found[2])
-return found[1]
+if #members > 0 then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #members - 1)
+end
+return members
 """
 
 # KEYS: workers, requests.  ARGV: key prefix, worker id or ''.  Requeues the
@@ -171,6 +176,9 @@ class CrawlCoordinator:
         self._pop = server.register_script(_POP)
         self._requeue = server.register_script(_REQUEUE)
         self._quiescent = server.register_script(_QUIESCENT)
+        self._scripts = (self._enqueue, self._pop)
+        for script in self._scripts:  # pipelined by sha (see _pipeline)
+            server.script_load(script.script)
 
     @property
     def _ttl_ms(self) -> int:
@@ -287,23 +295,66 @@ class CrawlCoordinator:
 
         Higher ``priority`` first, then the latest queued first.
         """
-        k = self.keys
-        return int(
-            self._enqueue(
-                keys=[k.dupefilter, k.requests, k.enqueued, k.done],
-                args=[fingerprint, data, -priority, "0" if dont_filter else "1"],
-            )
-        )
+        return self.sync([(fingerprint, data, priority, dont_filter)], [], 0)[0][0]
 
     def pop(self) -> bytes | None:
         """The next request (queue member), now held in this worker's in-flight hash."""
-        data = self._pop(keys=[self.keys.requests, self.keys.inflight(self.worker)])
-        return data if data else None
+        popped = self.sync([], [], 1)[1]
+        return popped[0] if popped else None
 
     def ack(self, members: Iterable[bytes]) -> None:
-        members = list(members)
-        if members:
-            self.server.hdel(self.keys.inflight(self.worker), *members)
+        """Forget held requests: the worker is done with them."""
+        self.sync([], list(members), 0)
+
+    def sync(
+        self, outbox: list[tuple[str, bytes, int, bool]], acks: list[bytes], pop: int
+    ) -> tuple[list[int], list[bytes]]:
+        """Queue ``outbox`` (fingerprint, data, priority, dont_filter), then acknowledge
+        ``acks``, then pop up to ``pop`` requests: one round trip, in this order.
+
+        Redis runs the commands of a pipeline in order, so an acknowledged
+        request's children are queued even if this worker dies on the way.
+        Returns the result of each ``enqueue`` and the popped requests.
+        """
+        k = self.keys
+        inflight = k.inflight(self.worker)
+        commands: list[tuple[Any, ...]] = [
+            (
+                "EVALSHA", self._enqueue.sha, 4, k.dupefilter, k.requests, k.enqueued, k.done,
+                fingerprint, data, -priority, "0" if dont_filter else "1",
+            )
+            for fingerprint, data, priority, dont_filter in outbox
+        ]  # fmt: skip
+        if acks:
+            commands.append(("HDEL", inflight, *acks))
+        if pop:
+            commands.append(("EVALSHA", self._pop.sha, 2, k.requests, inflight, pop))
+        if not commands:
+            return [], []
+        results = self._pipeline(commands)
+        queued = [int(r) for r in results[: len(outbox)]]
+        popped = list(results[-1]) if pop else []
+        return queued, popped
+
+    def _pipeline(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        """Run ``commands`` in one round trip, in order; load the scripts once if Redis lost them.
+
+        (redis-py's own pipelined scripts ask Redis whether they exist on
+        every execution: a second round trip each time.)
+        """
+        for attempt in (1, 2):
+            pipe = self.server.pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command)
+            try:
+                return list(pipe.execute())
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                # Redis restarted or its script cache was flushed; nothing ran.
+                for script in self._scripts:
+                    self.server.script_load(script.script)
+        raise AssertionError("unreachable")
 
     def held(self) -> int:
         return int(self.server.hlen(self.keys.inflight(self.worker)))

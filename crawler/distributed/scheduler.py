@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -57,13 +58,16 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Send the outbox at once when it grows this long (a page yields tens of links).
+OUTBOX_MAX = 200
+
 
 class RedisWorkerScheduler(Scheduler):
     """scrapy-redis's scheduler for one worker of a distributed crawl.
 
     Settings: ``REDIS_URL`` (and scrapy-redis's ``REDIS_PARAMS``),
     ``DISTRIBUTED_KEY_PREFIX``, ``DISTRIBUTED_WORKER_ID``,
-    ``DISTRIBUTED_HEARTBEAT_TTL``, ``DISTRIBUTED_POLL_INTERVAL``,
+    ``DISTRIBUTED_HEARTBEAT_TTL``, ``DISTRIBUTED_POLL_INTERVAL``, ``DISTRIBUTED_PREFETCH``,
     ``MAX_IDLE_TIME_BEFORE_CLOSE``, ``DUPEFILTER_CLASS``, ``DUPEFILTER_DEBUG``.
     Stats: ``distributed/role`` (seed or join), ``distributed/enqueued``,
     ``distributed/filtered`` (seen by any worker), ``distributed/refused_after_end``,
@@ -78,6 +82,7 @@ class RedisWorkerScheduler(Scheduler):
         crawler: Crawler,
         *,
         poll_interval: float,
+        prefetch: int,
         max_idle: float,
         dupefilter_cls: str,
         debug: bool = False,
@@ -91,8 +96,14 @@ class RedisWorkerScheduler(Scheduler):
         self.max_idle = max_idle
         self.debug = debug
         self.role: str | None = None
+        self.spider: Spider | None = None
+        self.prefetch = max(1, prefetch)
         # Requests handed to the engine and not yet acknowledged -> queue member.
         self._held: dict[Request, bytes] = {}
+        # Popped (held in Redis) but not yet handed to the engine.
+        self._ready: deque[tuple[Request, bytes]] = deque()
+        # Yielded by callbacks, not yet sent to Redis: (request, fingerprint, queue member).
+        self._outbox: list[tuple[Request, str, bytes]] = []
         self._quiet_since: float | None = None
         self._loops: list[task.LoopingCall] = []
         self._last_reap = 0.0
@@ -114,6 +125,7 @@ class RedisWorkerScheduler(Scheduler):
             coordinator,
             crawler,
             poll_interval=settings.getfloat("DISTRIBUTED_POLL_INTERVAL"),
+            prefetch=settings.getint("DISTRIBUTED_PREFETCH"),
             max_idle=settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE"),
             dupefilter_cls=settings.get("DUPEFILTER_CLASS"),
             debug=settings.getbool("DUPEFILTER_DEBUG"),
@@ -216,36 +228,62 @@ class RedisWorkerScheduler(Scheduler):
         self._start_loop(self.poll_interval, self._poll)
 
     # -- queue ---------------------------------------------------------------------------
+    #
+    # Every exchange with Redis blocks the worker's event loop for a round
+    # trip (longer when the machine is busy), so they are batched: new
+    # requests wait in ``_outbox``, and one pipeline queues them, then
+    # acknowledges what the engine finished, then pops up to
+    # ``DISTRIBUTED_PREFETCH`` requests into ``_ready`` (held in Redis from
+    # then on).  The order keeps the guarantee: a request is acknowledged
+    # only after the requests it yielded are queued.
 
     def enqueue_request(self, request: Request) -> bool:
-        added = self.coordinator.enqueue(
-            self.df.request_fingerprint(request),
-            self.queue._encode_request(request),
-            request.priority,
-            dont_filter=request.dont_filter,
+        """Queue ``request`` at the next sync; the seen-set decides then (always ``True`` here)."""
+        self._outbox.append(
+            (request, self.df.request_fingerprint(request), self.queue._encode_request(request))
         )
-        if added == 1:
-            self._inc("distributed/enqueued")
-            return True
-        if added == 0:
-            self.df.log(request, self.spider)
-            self._inc("distributed/filtered")
-        else:
-            self._inc("distributed/refused_after_end")
-        return False
+        if len(self._outbox) >= OUTBOX_MAX:
+            self._sync(pop=False)
+        return True
 
     def next_request(self) -> Request | None:
-        self._ack()
-        data = self.coordinator.pop()
-        if data is None:
+        if not self._ready or self._outbox:
+            self._sync(pop=not self._ready)
+        if not self._ready:
             return None
-        request = self.queue._decode_request(data)
+        request, data = self._ready.popleft()
         self._held[request] = data
         self._inc("distributed/dequeued")
         return request
 
     def has_pending_requests(self) -> bool:
-        return len(self) > 0
+        return bool(self._ready or self._outbox) or len(self) > 0
+
+    def _sync(self, *, pop: bool) -> None:
+        """Queue the outbox, acknowledge finished requests, pop some: one round trip."""
+        outbox, self._outbox = self._outbox, []
+        done = self._finished()
+        try:
+            queued, popped = self.coordinator.sync(
+                [(fp, data, request.priority, request.dont_filter) for request, fp, data in outbox],
+                [self._held[request] for request in done],
+                self.prefetch if pop else 0,
+            )
+        except BaseException:
+            self._outbox[:0] = outbox  # sent again at the next sync (the seen-set makes it harmless)
+            raise
+        for request in done:
+            del self._held[request]
+        self._inc("distributed/acked", len(done))
+        for (request, _, _), result in zip(outbox, queued, strict=True):
+            if result == 1:
+                self._inc("distributed/enqueued")
+            elif result == 0:
+                self.df.log(request, self.spider)
+                self._inc("distributed/filtered")
+            else:
+                self._inc("distributed/refused_after_end")
+        self._ready.extend((self.queue._decode_request(data), data) for data in popped)
 
     def _in_progress(self) -> set[Request] | None:
         """The requests the engine is still working on; ``None`` when that cannot be known.
@@ -268,17 +306,14 @@ class RedisWorkerScheduler(Scheduler):
             return set()
         return in_progress
 
-    def _ack(self) -> None:
-        """Acknowledge every held request the engine has finished with."""
+    def _finished(self) -> list[Request]:
+        """The held requests the engine has finished with."""
         if not self._held:
-            return
+            return []
         in_progress = self._in_progress()
         if in_progress is None:
-            return
-        done = [request for request in self._held if request not in in_progress]
-        if done:
-            self.coordinator.ack(self._held.pop(request) for request in done)
-            self._inc("distributed/acked", len(done))
+            return []
+        return [request for request in self._held if request not in in_progress]
 
     # -- idle, requeue, end -----------------------------------------------------------
 
@@ -295,7 +330,7 @@ class RedisWorkerScheduler(Scheduler):
             self._inc("distributed/requeued", requeued)
 
     def _poll(self) -> None:
-        self._ack()
+        self._sync(pop=False)
         self._reap()
         engine = self.crawler.engine
         slot = getattr(engine, "_slot", None) if engine is not None else None
@@ -304,7 +339,7 @@ class RedisWorkerScheduler(Scheduler):
 
     def spider_idle(self) -> None:
         """Keep the worker open until the whole crawl has been idle for ``MAX_IDLE_TIME_BEFORE_CLOSE``."""
-        self._ack()
+        self._sync(pop=False)
         self._reap()
         if self.coordinator.is_done():
             return
@@ -324,17 +359,18 @@ class RedisWorkerScheduler(Scheduler):
         )
 
     def close(self, reason: str) -> None:
-        if self._closed:
+        if self._closed or self.spider is None:
             return
         self._closed = True
         for loop in self._loops:
             if loop.running:
                 loop.stop()
-        self._ack()
-        if self._held:
-            # Not finished by the engine (closed before their turn): back to the queue.
+        self._sync(pop=False)
+        if self._held or self._ready:
+            # Popped but not finished by the engine (closed before their turn): back to the queue.
             self._inc("distributed/requeued_own", self.coordinator.requeue_own())
             self._held.clear()
+            self._ready.clear()
         self.coordinator.leave()
 
 
