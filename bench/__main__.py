@@ -290,9 +290,9 @@ class Bench:
             self.log("py-spy unavailable or failed: no profile")
 
     def scale(self) -> None:
-        """g: b at N and at k·N, each on its own portal and nginx."""
+        """g: b at N, k·N, N (the N runs bracket the k·N one), each on its own portal and nginx."""
         small, large = self.args.articles, self.args.articles * self.args.scale
-        for articles, rnd in ((small, 1), (large, 1)):
+        for articles, rnd in ((small, 1), (large, 1), (small, 2)):
             site = self.portal(articles) / "site"
             with Nginx(site, self.workdir / f"nginx-{articles}") as server:
                 out = self.workdir / "runs" / f"g{rnd}-{articles}" / "articles.jsonl"
