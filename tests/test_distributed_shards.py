@@ -123,3 +123,10 @@ def test_a_shard_being_merged_cannot_be_reopened(tmp_path):
             os.close(fd)
     _, writer = make_shard_writer(output, worker="w")
     writer.close_spider()
+
+
+def test_redis_url_without_the_extra_says_what_to_install(monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    settings = Settings({"REDIS_URL": "redis://127.0.0.1:6379/0"})
+    with pytest.raises(RuntimeError, match=r"pip install '\.\[redis\]'"):
+        apply_worker_settings(settings)

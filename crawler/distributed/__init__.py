@@ -7,7 +7,8 @@ crawl (``XiuzhouSpider.update_settings`` calls :func:`apply_worker_settings`):
   scheduler, with the start of a run (the first worker seeds it), in-flight
   requests acknowledged once processed and requeued when their worker dies,
   and closing once the whole crawl has been idle for
-  ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds;
+  ``MAX_IDLE_TIME_BEFORE_CLOSE`` seconds; its Redis side, atomic Lua
+  scripts, is ``crawler.distributed.coordination``;
 - ``crawler.distributed.dupefilter.CanonicalRedisDupeFilter``: the shared
   seen-set over canonical URLs;
 - ``crawler.distributed.shards.ShardWriterPipeline``: each worker appends its
@@ -24,6 +25,7 @@ only the components named above do, and only when ``REDIS_URL`` is set.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import socket
@@ -69,6 +71,8 @@ def is_worker(settings: BaseSettings) -> bool:
 
 def apply_worker_settings(settings: BaseSettings) -> None:
     """Switch ``settings`` to a worker's, keeping whatever ``-s`` gave."""
+    if importlib.util.find_spec("scrapy_redis") is None:
+        raise RuntimeError("REDIS_URL is set but scrapy-redis is not installed: pip install '.[redis]'")
     for name, value in WORKER_SETTINGS.items():
         settings.set(name, value, priority="spider")
     for name, (old, new, order) in WORKER_COMPONENTS.items():
