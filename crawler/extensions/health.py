@@ -102,7 +102,9 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     # and a crawl stopped early may not have reached an article page yet.
     written = int(stats.get("output/written", 0)) + int(stats.get("output/kept_pending", 0))
     unknown = int(stats.get("listing/article_links_unknown", 0))
-    if written == 0 and unknown > 0 and finish_reason != INTERRUPTED_REASON:
+    # A scrapy-redis worker may fetch listings whose articles other workers write.
+    distributed = stats.get("distributed/role") is not None
+    if written == 0 and unknown > 0 and finish_reason != INTERRUPTED_REASON and not distributed:
         reasons.append(f"no article written although listings linked {unknown} unknown article(s)")
     share = failed_article_share(stats)
     if share is not None and share > max_failed_share:
