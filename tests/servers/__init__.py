@@ -26,16 +26,14 @@ _STARTUP_TIMEOUT = 20.0
 
 
 @contextmanager
-def run_snapshot_proxy(*warc_paths: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
-    """Run ``tests.servers.snapshot_proxy`` over ``warc_paths``; yield its ``(host, port)``.
+def run_listening_server(module: str, *args: str | os.PathLike[str]) -> Iterator[str]:
+    """Run ``python -m module args`` on 127.0.0.1; yield the ``HOST:PORT`` it prints.
 
-    The proxy runs in a subprocess that is terminated (by its PID) on exit.
-    Use it as ``request.meta["proxy"] = f"http://{host}:{port}"``.
+    The server prints ``listening on HOST:PORT`` once ready; it runs in a
+    subprocess that is terminated (by its PID) on exit.
     """
-    command = [sys.executable, "-m", "tests.servers.snapshot_proxy", "--port", "0"]
-    for path in warc_paths:
-        command += ["--warc", os.fspath(path)]
-    # The proxy must never chain to a proxy of the environment.
+    command = [sys.executable, "-m", module, *map(os.fspath, args)]
+    # A test server must never chain to a proxy of the environment.
     env = {k: v for k, v in os.environ.items() if k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen(
@@ -43,13 +41,12 @@ def run_snapshot_proxy(*warc_paths: str | os.PathLike[str]) -> Iterator[tuple[st
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()  # blocks until the proxy is ready, or exits
+        line = process.stdout.readline()  # blocks until the server is ready, or exits
         if not line.startswith("listening on "):
             process.kill()
             _, err = process.communicate(timeout=_STARTUP_TIMEOUT)
-            raise RuntimeError(f"snapshot proxy did not start (exit {process.returncode}): {line}{err}")
-        host, _, port = line.removeprefix("listening on ").strip().rpartition(":")
-        yield host, int(port)
+            raise RuntimeError(f"{module} did not start (exit {process.returncode}): {line}{err}")
+        yield line.removeprefix("listening on ").strip()
     finally:
         if process.poll() is None:
             process.terminate()
@@ -61,6 +58,20 @@ def run_snapshot_proxy(*warc_paths: str | os.PathLike[str]) -> Iterator[tuple[st
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+@contextmanager
+def run_snapshot_proxy(*warc_paths: str | os.PathLike[str]) -> Iterator[tuple[str, int]]:
+    """Run ``tests.servers.snapshot_proxy`` over ``warc_paths``; yield its ``(host, port)``.
+
+    Use it as ``http_proxy=http://{host}:{port}`` in a crawl's environment.
+    """
+    args: list[str | os.PathLike[str]] = ["--port", "0"]
+    for path in warc_paths:
+        args += ["--warc", path]
+    with run_listening_server("tests.servers.snapshot_proxy", *args) as address:
+        host, _, port = address.rpartition(":")
+        yield host, int(port)
 
 
 # -- crawls run against them ---------------------------------------------------------

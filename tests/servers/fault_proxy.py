@@ -64,10 +64,8 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
@@ -83,6 +81,7 @@ from scrapy.settings import Settings
 from crawler.warc.archive import ArchiveError, WarcArchive
 
 if TYPE_CHECKING:
+    import os
     from collections.abc import Iterator, Sequence
 
 logger = logging.getLogger(__name__)
@@ -439,43 +438,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- for tests ---------------------------------------------------------------------------
 
-_ROOT = str(Path(__file__).resolve().parents[2])
-_STARTUP_TIMEOUT = 20.0
-
 
 @contextmanager
 def run_fault_proxy(*args: str | os.PathLike[str]) -> Iterator[str]:
     """Run this proxy with command-line ``args`` in a subprocess; yield its ``http://127.0.0.1:PORT``.
 
-    The subprocess is terminated by its PID on exit.  Use the address as
-    ``http_proxy`` in the environment of a crawl.
+    Use the address as ``http_proxy`` in the environment of a crawl.
     """
-    command = [sys.executable, "-m", "tests.servers.fault_proxy", *map(os.fspath, args)]
-    # The proxy must never chain to a proxy of the environment.
-    env = {k: v for k, v in os.environ.items() if k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [_ROOT, env.get("PYTHONPATH")]))
-    process = subprocess.Popen(
-        command, cwd=_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()  # blocks until the proxy is ready, or exits
-        if not line.startswith("listening on "):
-            process.kill()
-            _, err = process.communicate(timeout=_STARTUP_TIMEOUT)
-            raise RuntimeError(f"fault proxy did not start (exit {process.returncode}): {line}{err}")
-        yield f"http://{line.removeprefix('listening on ').strip()}"
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=_STARTUP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
+    from tests.servers import run_listening_server
+
+    with run_listening_server("tests.servers.fault_proxy", *args) as address:
+        yield f"http://{address}"
 
 
 #: Settings of a live crawl (no ``REPLAY_ARCHIVE``) through one of these proxies,
