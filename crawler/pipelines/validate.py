@@ -3,6 +3,11 @@
 A record that fails the schema is never silently dropped: it goes to
 ``rejected.jsonl`` beside ``ARTICLES_OUTPUT`` with its URL, the reason and the
 record itself, and is counted as ``output/rejected``.
+
+The pipeline checks each record with the schema compiled to Python
+(``crawler.pipelines.schema_check``, ~0.01 ms a record instead of ~0.5 ms
+for ``jsonschema``'s walk); ``jsonschema`` stays the reference: it writes the
+messages of a refused record, and has the last word on it.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from jsonschema import Draft202012Validator
 from scrapy.exceptions import DropItem
 
 from crawler.items import RECORD_FIELDS
+from crawler.pipelines.schema_check import compile_schema
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -58,12 +65,18 @@ def record_dict(item: Any) -> dict[str, Any]:
 class ValidatePipeline:
     """Check every record against ``crawler/schema/article-record.schema.json``.
 
-    Rejects go to ``rejected.jsonl`` beside ``ARTICLES_OUTPUT``.
+    Rejects go to ``rejected.jsonl`` beside ``ARTICLES_OUTPUT``.  The schema is
+    compiled when the pipeline is built: a keyword the compiler does not
+    implement stops the crawl before it starts (``UnsupportedSchemaError``)
+    rather than going unchecked.
     """
 
-    def __init__(self, rejected_path: Path, crawler: Crawler) -> None:
+    def __init__(
+        self, rejected_path: Path, crawler: Crawler, schema: Mapping[str, Any] | None = None
+    ) -> None:
         self.rejected_path = rejected_path
         self.crawler = crawler
+        self.is_valid: Callable[[Any], bool] = compile_schema(record_schema() if schema is None else schema)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -72,8 +85,13 @@ class ValidatePipeline:
 
     def process_item(self, item: Any) -> Any:
         record = record_dict(item)
+        if self.is_valid(record):
+            return item
         errors = record_errors(record)
         if not errors:
+            # The compiled check may be stricter than jsonschema, never laxer (see
+            # schema_check): jsonschema decides, and the record is kept as it always was.
+            logger.warning("Compiled schema check refused %s, which jsonschema accepts", record.get("url"))
             return item
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value("output/rejected")
