@@ -11,8 +11,10 @@ d. a replay of c's WARC with ``REPLAY_ARCHIVE`` (no proxy, no network);
 e. a second, incremental run into b's output over the unchanged portal;
 z. the floor: Scrapy fetching every page of the portal with an empty callback;
 
-then g (b at N and at 4N) and f (extraction alone, ``bench.extraction``).
-Prints every figure and writes ``docs/benchmarks.md``.  See ``--help``.
+then g (b at N and at 4N), h (two scrapy-redis workers against one, against a
+local redis-server, ``bench.distributed``) and f (extraction alone,
+``bench.extraction``).  Prints every figure and writes ``docs/benchmarks.md``.
+See ``--help``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -29,12 +32,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from bench import extraction, generate, profile
-from bench.measure import Measure, run
+from bench.distributed import (
+    DistributedRun,
+    RedisSampler,
+    RedisServer,
+    WorkerFigures,
+    parallel_capacity,
+    shard_lines,
+)
+from bench.measure import Measure, run, run_group
 from bench.nginx import Nginx, nginx_binary
-from bench.report import write_report
+from bench.report import SPEEDUP_TARGET, write_report
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -60,6 +72,9 @@ ROW_TITLES = {
     "e": "incremental rerun into b's output",
     "z": "floor: Scrapy fetching every page, empty callback",
 }
+# Row h's workers close 1 s after the whole crawl went idle (the default, 10 s, would
+# add 10 s to every run); the rest of the distributed settings keep their defaults.
+WORKER_SETTINGS = {"MAX_IDLE_TIME_BEFORE_CLOSE": "1"}
 
 
 @dataclass
@@ -102,6 +117,8 @@ class Bench:
     results: list[RunResult] = field(default_factory=list)
     extraction: dict[str, Any] = field(default_factory=dict)
     profile: dict[str, Any] = field(default_factory=dict)
+    distributed_runs: list[DistributedRun] = field(default_factory=list)
+    redis_version: str = ""
     portals: dict[int, dict[str, Any]] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
 
@@ -208,7 +225,7 @@ class Bench:
             )
         return result
 
-    def check_records(self, result: RunResult, output: Path, articles: int) -> None:
+    def check_records(self, result: RunResult | DistributedRun, output: Path, articles: int) -> None:
         """Compare a crawl's output with the records the generator expects."""
         expected = {}
         for line in (self.portal(articles) / "expected.jsonl").read_text("utf-8").splitlines():
@@ -231,8 +248,9 @@ class Bench:
             f"{len(got)} records, {len(expected)} expected, {len(wrong)} wrong or missing, {len(extra)} extra"
         )
         if not result.records_right:
+            name = result.row if isinstance(result, RunResult) else f"h {result.label}"
             self.log(
-                f"  records of {result.row} r{result.round}: {result.note} (e.g. {(wrong or sorted(extra))[:2]})"
+                f"  records of {name} r{result.round}: {result.note} (e.g. {(wrong or sorted(extra))[:2]})"
             )
 
     # -- the plan --------------------------------------------------------------------
@@ -299,6 +317,172 @@ class Bench:
                 result = self.xiuzhou("g", rnd, articles, out, server=server)
                 self.check_records(result, out, articles)
 
+    def distributed(self) -> None:
+        """h: one scrapy-redis worker, then two, ``--repeat`` rounds, each run merged.
+
+        One nginx and one redis-server serve every run; Redis is emptied before
+        each.  The plain process (no Redis) for context is row g's runs at the
+        same size when g ran, else one run in the first round.
+        """
+        articles = self.args.h_articles or self.args.articles
+        site = self.portal(articles) / "site"
+        plain = [r for r in self.results if r.row == "g" and r.articles == articles and r.returncode == 0]
+        for r in plain:
+            self.distributed_runs.append(
+                DistributedRun(
+                    round=r.round,
+                    articles=articles,
+                    workers=0,
+                    wall_s=r.wall_s,
+                    cpu_s=r.cpu_s,
+                    pages=r.pages,
+                    requests=r.requests,
+                    nginx_cpu_s=r.server_cpu_s,
+                    records_right=r.records_right,
+                    note=r.note,
+                    source="g",
+                    members=[
+                        WorkerFigures(
+                            "plain", r.wall_s, r.cpu_s, r.peak_rss_mb, r.pages, r.requests, 0, "", 0
+                        )
+                    ],
+                    command=r.command,
+                )
+            )
+        with (
+            Nginx(site, self.workdir / f"nginx-h-{articles}") as server,
+            RedisServer(self.workdir / "redis") as redis,
+        ):
+            self.redis_version = redis.version()
+            self.log(f"h: nginx {server.proxy}, {self.redis_version} at {redis.url}")
+            for rnd in range(1, self.args.repeat + 1):
+                if rnd == 1 and not plain:
+                    self.distributed_run(server, None, rnd, articles, 0)
+                for workers in (1, 2):
+                    self.distributed_run(server, redis, rnd, articles, workers)
+        runs = self.distributed_runs
+        speedups = []
+        for rnd in range(1, self.args.repeat + 1):
+            one = [r.wall_s for r in runs if r.workers == 1 and r.round == rnd]
+            two = [r.wall_s for r in runs if r.workers == 2 and r.round == rnd]
+            if one and two and two[0]:
+                speedups.append(one[0] / two[0])
+        if speedups:
+            mid = median(speedups)
+            two = [r for r in runs if r.workers == 2]
+            self.log(
+                f"h: two workers vs one {mid:.2f}x (median of {', '.join(f'{x:.2f}' for x in speedups)}), "
+                f"target >= {SPEEDUP_TARGET}x: {'met' if mid >= SPEEDUP_TARGET else 'MISSED'} "
+                f"(the machine's parallel capacity {median(r.capacity for r in two):.2f} of 2 cores); "
+                f"Redis seen-set {median(r.redis.seen_kib_per_1000 for r in two):.0f} KiB, used_memory "
+                f"{median(r.redis.end_kib_per_1000 for r in two):.0f} KiB per 1,000 URLs"
+            )
+
+    def distributed_run(
+        self, server: Nginx, redis: RedisServer | None, rnd: int, articles: int, workers: int
+    ) -> DistributedRun:
+        """One run of h: ``workers`` workers started together (0: one plain process), then the merge."""
+        rundir = self.workdir / "runs" / f"h-{articles}-r{rnd}-w{workers}"
+        if rundir.exists():
+            shutil.rmtree(rundir)  # a fresh output: an earlier bench's would make this run incremental
+        output = rundir / "articles.jsonl"
+        prefix = f"bench_h_r{rnd}_w{workers}"
+        names = [f"w{i}" for i in range(1, workers + 1)] or ["plain"]
+        cmds = []
+        for name in names:
+            extra = {"ARTICLES_OUTPUT": str(output), "LOG_FILE": str(rundir / f"scrapy-{name}.log")}
+            if redis is not None:
+                extra |= {
+                    "REDIS_URL": redis.url,
+                    "DISTRIBUTED_KEY_PREFIX": prefix,
+                    "DISTRIBUTED_WORKER_ID": name,
+                    **WORKER_SETTINGS,
+                }
+            cmds.append([PYTHON, "-m", "scrapy", "crawl", "xiuzhou", *self.settings(extra)])
+        capacity = parallel_capacity(PYTHON) if workers == 2 else 0.0
+        sampler = None
+        if redis is not None:
+            redis.reset()
+            sampler = RedisSampler(redis.client(), prefix)
+            sampler.start()
+        group = run_group(
+            cmds,
+            env=self.env(server.proxy),
+            cwd=ROOT,
+            logs=[rundir / f"out-{name}.txt" for name in names],
+            servers=[server, redis] if redis is not None else [server],
+            tick=sampler,
+        )
+        reports = {}
+        for path in sorted((rundir / "reports").glob("*.json")):
+            stats = json.loads(path.read_text("utf-8")).get("stats", {})
+            shard = str(stats.get("output/shard", ""))
+            name = next((n for n in names if shard.endswith(f"/{n}.jsonl")), "plain")
+            reports[name] = stats
+        members = [
+            WorkerFigures(
+                worker=name,
+                wall_s=m.wall_s,
+                cpu_s=m.cpu_s,
+                peak_rss_mb=m.peak_rss_mb,
+                pages=int(reports.get(name, {}).get("response_received_count", 0)),
+                requests=int(reports.get(name, {}).get("downloader/request_count", 0)),
+                written=int(reports.get(name, {}).get("output/written", 0)),
+                role=str(reports.get(name, {}).get("distributed/role", "")),
+                returncode=m.returncode,
+            )
+            for name, m in zip(names, group.members, strict=True)
+        ]
+        result = DistributedRun(
+            round=rnd,
+            articles=articles,
+            workers=workers,
+            wall_s=group.wall_s,
+            cpu_s=sum(m.cpu_s for m in members),
+            pages=sum(m.pages for m in members),
+            requests=sum(m.requests for m in members),
+            nginx_cpu_s=group.server_cpu_s[0],
+            redis_cpu_s=group.server_cpu_s[1] if redis is not None else 0.0,
+            members=members,
+            command=cmds[0],
+            capacity=capacity,
+        )
+        if sampler is not None:
+            result.redis = sampler.figures
+        if redis is not None:
+            result.shard_lines, result.written_twice = shard_lines(output)
+            merge = [
+                PYTHON, "-m", "scrapy", "merge_shards",
+                "-s", f"ARTICLES_OUTPUT={output}",
+                "-s", f"REDIS_URL={redis.url}",
+                "-s", f"DISTRIBUTED_KEY_PREFIX={prefix}",
+            ]  # fmt: skip
+            m = run(merge, env=self.env(None), cwd=ROOT, log=rundir / "out-merge.txt")
+            result.merge_command, result.merge_s, result.merge_cpu_s = merge, m.wall_s, m.cpu_s
+            result.merge_returncode = m.returncode
+        self.check_records(result, output, articles)
+        self.distributed_runs.append(result)
+        f = result.redis
+        self.log(
+            f"h r{rnd} N={articles} {result.label}: {result.pages} pages in {result.wall_s:.1f}s = "
+            f"{result.pages_per_s:.0f} pages/s, CPU {result.cpu_s:.1f}s, nginx {result.nginx_cpu_s:.2f}s, "
+            + (f"parallel capacity before it {capacity:.2f}, " if capacity else "")
+            + (
+                f"redis {result.redis_cpu_s:.2f}s CPU, {f.seen} URLs seen, seen-set "
+                f"{f.seen_kib_per_1000:.0f} KiB and used_memory {f.end_kib_per_1000:.0f} KiB at the end, "
+                f"{f.peak_kib_per_1000:.0f} KiB at the peak per 1,000 URLs; shards {result.shard_lines} lines, "
+                f"{result.written_twice} written twice; merge {result.merge_s:.1f}s; "
+                if redis is not None
+                else ""
+            )
+            + f"exit {result.returncode}"
+        )
+        if result.returncode:
+            self.log(f"  h {result.label} exited {result.returncode}: see the logs under {rundir}")
+        if result.written_twice:
+            self.log(f"  h {result.label}: {result.written_twice} article(s) written twice across shards")
+        return result
+
     def extract(self) -> None:
         portal = self.portal(self.args.articles)
         self.log(f"f: extraction alone over {self.args.extract_pages} article pages of {portal}")
@@ -342,6 +526,8 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
         "trafilatura",
         "gne",
         "psutil",
+        "scrapy-redis",
+        "redis",
     ):
         try:
             packages[name] = version(name)
@@ -379,7 +565,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of a, b, c, e, g"
     )
     parser.add_argument("--extract-pages", type=int, default=300, help="article pages for f (default 300)")
-    parser.add_argument("--only", default="abcdefgz", help="rows to run, e.g. 'f' or 'g' (default all)")
+    parser.add_argument(
+        "--h-articles",
+        type=int,
+        default=0,
+        help="portal size for h, one scrapy-redis worker vs two (default: N of --articles; about 4 minutes "
+        "at 5000 on 2 idle cores)",
+    )
+    parser.add_argument("--only", default="abcdefghz", help="rows to run, e.g. 'f' or 'h' (default all)")
     parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor row")
     parser.add_argument(
         "--no-profile",
@@ -389,7 +582,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workdir", type=Path, default=ROOT / "build" / "bench")
     parser.add_argument(
-        "--doc", type=Path, default=ROOT / "docs" / "benchmarks.md", help="'' to write no doc"
+        "--doc",
+        type=lambda value: Path(value) if value else None,
+        default=ROOT / "docs" / "benchmarks.md",
+        help="'' to write no doc",
     )
     args = parser.parse_args(argv)
     if "z" not in args.only:
@@ -407,6 +603,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench.rows()
     if "g" in args.only:
         bench.scale()
+    if "h" in args.only:
+        bench.distributed()
+        env["redis"] = bench.redis_version
     if "f" in args.only:
         bench.extract()
     env["duration_s"] = round(time.monotonic() - bench.started)
@@ -421,13 +620,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
         "extraction": bench.extraction,
         "profile": bench.profile,
+        "distributed": [
+            {**asdict(r), "label": r.label, "returncode": r.returncode, "pages_per_s": r.pages_per_s}
+            for r in bench.distributed_runs
+        ],
     }
     (args.workdir / "results.json").write_text(
         json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8"
     )
-    text, _ = write_report(data, args.doc if str(args.doc) else None)
+    text, _ = write_report(data, args.doc)
     print(text)
-    failed = [r for r in bench.results if r.returncode != 0]
+    failed = [r.returncode for r in [*bench.results, *bench.distributed_runs] if r.returncode != 0]
     return 1 if failed else 0
 
 

@@ -1,4 +1,4 @@
-"""The benchmark's report: figures, ratios against the targets of issue 6, as Markdown."""
+"""The benchmark's report: figures, ratios against the targets of issues 6 and 7, as Markdown."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+#: Issue 7: two scrapy-redis workers against one, on 2 cores (row h).
+SPEEDUP_TARGET = 1.6
 ROWS = {
     "a": "a. generic ceiling: CrawlSpider + LinkExtractor, extracts nothing",
     "b": "b. `xiuzhou`: extraction, validation, dedup, JSON Lines",
@@ -45,6 +47,45 @@ def _round_ratios(runs: list[dict[str, Any]], num: str, den: str, key: Any = _pp
         if partner and key(partner[0]):
             out.append(key(r) / key(partner[0]))
     return out
+
+
+def _distributed(data: dict[str, Any], workers: int) -> list[dict[str, Any]]:
+    return [r for r in data.get("distributed") or [] if r["workers"] == workers]
+
+
+def _per_1000(redis: dict[str, Any], value: int) -> float:
+    """KiB per 1,000 URLs seen."""
+    return value / 1024 / (redis["seen"] / 1000) if redis["seen"] else 0.0
+
+
+def _redis_kib(run: dict[str, Any]) -> dict[str, float]:
+    r = run["redis"]
+    return {
+        "seen": _per_1000(r, r["seen_bytes"]),
+        "end": _per_1000(r, r["used_at_end"] - r["used_before"]),
+        "peak": _per_1000(r, r["used_peak"] - r["used_before"]),
+    }
+
+
+def summarise_distributed(data: dict[str, Any]) -> dict[str, Any]:
+    """Row h: per-round ratios of two workers against one, and against the plain process."""
+    one, two, plain = _distributed(data, 1), _distributed(data, 2), _distributed(data, 0)
+    h: dict[str, Any] = {"speedup": [], "with_merge": [], "cpu": [], "vs_plain": [], "vs_plain_merged": []}
+    for r in two:
+        partner = next((p for p in one if p["round"] == r["round"]), None)
+        if partner and r["wall_s"]:
+            h["speedup"].append(partner["wall_s"] / r["wall_s"])
+            h["with_merge"].append((partner["wall_s"] + partner["merge_s"]) / (r["wall_s"] + r["merge_s"]))
+            h["cpu"].append(r["cpu_s"] / partner["cpu_s"] if partner["cpu_s"] else 0.0)
+        if plain and r["wall_s"]:
+            base = median(p["wall_s"] for p in plain)
+            h["vs_plain"].append(base / r["wall_s"])
+            h["vs_plain_merged"].append(base / (r["wall_s"] + r["merge_s"]))
+    h["ok"] = median(h["speedup"]) >= SPEEDUP_TARGET if h["speedup"] else None
+    h["seen_kib"] = [_redis_kib(r)["seen"] for r in two if r["redis"]["seen"]]
+    h["twice"] = [r["written_twice"] for r in two]
+    h["capacity"] = [r.get("capacity", 0.0) for r in two if r.get("capacity")]
+    return h
 
 
 def _verdict(ok: bool | None) -> str:
@@ -111,7 +152,25 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
             (s["f_ratio"] >= 10 and s["f_right"] == 1.0) if s["f_ratio"] else None,
         ),
     ]
-    records_ok = [r["records_right"] for r in runs if r["records_right"] is not None]
+    h = s["h"] = summarise_distributed(data)
+    if h["speedup"]:
+        targets.append(
+            (
+                f"two scrapy-redis workers vs one ≥ {SPEEDUP_TARGET}× (wall time, 2 cores)",
+                f"{_fmt(h['speedup'], 2)}×",
+                f"workers' CPU {_fmt(h['cpu'], 2)}×"
+                + (
+                    f"; the machine's parallel capacity {_fmt(h['capacity'], 2)} of 2"
+                    if h["capacity"]
+                    else ""
+                ),
+                h["ok"],
+            )
+        )
+    records_ok = [
+        r["records_right"] for r in [*runs, *data.get("distributed", [])] if r["records_right"] is not None
+    ]
+    records_ok += [r["written_twice"] == 0 for r in data.get("distributed", []) if r["workers"]]
     s["targets"] = targets
     s["records_ok"] = all(records_ok) if records_ok else None
     return s
@@ -127,7 +186,8 @@ def render(data: dict[str, Any]) -> str:
     add(
         "`make bench` (or `python -m bench`, see `python -m bench --help`) generates a synthetic "
         "portal in the snapshot's ENP template, serves it with nginx on 127.0.0.1 as the portal's HTTP "
-        "proxy, and measures the crawl side by side with a generic Scrapy crawl (issue 6). "
+        "proxy, and measures the crawl side by side with a generic Scrapy crawl (issue 6), and two "
+        "scrapy-redis workers against one (issue 7, row h). "
         "This file is written by the last run; the sections after the figures explain them."
     )
     add("")
@@ -141,7 +201,10 @@ def render(data: dict[str, Any]) -> str:
     add(
         f"- Python {env['python']}, Scrapy {pk['scrapy']}, Twisted {pk['twisted']}, lxml {pk['lxml']}, "
         f"parsel {pk['parsel']}, w3lib {pk['w3lib']}, itemloaders {pk['itemloaders']}, warcio {pk['warcio']}, "
-        f"trafilatura {pk['trafilatura']}, gne {pk['gne']}, psutil {pk['psutil']}; {env['nginx']}"
+        f"trafilatura {pk['trafilatura']}, gne {pk['gne']}, psutil {pk['psutil']}"
+        + (f", scrapy-redis {pk['scrapy-redis']}, redis-py {pk['redis']}" if "scrapy-redis" in pk else "")
+        + f"; {env['nginx']}"
+        + (f"; {env['redis']}" if env.get("redis") else "")
     )
     add(f"- crawler at commit {env['commit']}")
     for articles, meta in sorted(data["portals"].items(), key=lambda kv: int(kv[0])):
@@ -171,9 +234,14 @@ def render(data: dict[str, Any]) -> str:
             "| (bound) floor/a: the largest b/a any crawl could reach here "
             f"| {_fmt(s['z/a'], 2)} | {_fmt(s['cpu']['z/a'], 2)} | |"
         )
-    add(f"| every crawl's records equal the generator's expected records | | | {_verdict(s['records_ok'])} |")
+    add(
+        "| every crawl's records equal the generator's expected records"
+        + (", no article written twice by two workers" if data.get("distributed") else "")
+        + f" | | | {_verdict(s['records_ok'])} |"
+    )
     add("")
     rows_n = args.get("rows_articles")
+    rows_start = len(lines)
     add(f"## Rows a–e: interleaved, {args.get('repeat')} rounds, portal of {rows_n} articles")
     add("")
     add(
@@ -200,10 +268,8 @@ def render(data: dict[str, Any]) -> str:
             f"{_fmt([r['cpu_ms_per_page'] for r in rs], 2)} | {_fmt([r['peak_rss_mb'] for r in rs])} | "
             f"{_fmt([100 * r['server_cpu_s'] / r['cpu_s'] for r in rs if r['cpu_s']], 1)} % | {rec} |"
         )
-    add(
-        "| two scrapy-redis workers vs one | see docs/distributed.md (figures from the distributed-crawl "
-        "work; not run by `make bench`) | | | | | |"
-    )
+    if data.get("distributed"):
+        add("| two scrapy-redis workers vs one | see row h below | | | | | |")
     add("")
     add("Ratios, per round (pages/s; by CPU time per page in brackets):")
     add("")
@@ -215,6 +281,8 @@ def render(data: dict[str, Any]) -> str:
             ]
             add(f"- {key}: " + ", ".join(cells))
     add("")
+    if not any(_by(runs, row) for row in "abcdez"):
+        del lines[rows_start:]  # not run (``--only``)
     g = _by(runs, "g")
     if g:
         add("## Row g: b at N and at 4N")
@@ -239,6 +307,8 @@ def render(data: dict[str, Any]) -> str:
                 f"{s['g_pages']:.2f}× the pages), peak RSS ratio {s['g_rss']:.2f} (target ≤ 1.5)."
             )
             add("")
+    if data.get("distributed"):
+        lines.extend(render_distributed(data, s["h"]))
     ext = data.get("extraction") or {}
     if ext.get("results"):
         add(f"## Row f: extraction alone, {ext['pages']} article pages, in-process")
@@ -303,8 +373,116 @@ def render(data: dict[str, Any]) -> str:
         seen.add(r["row"])
         cmd = " ".join(_short(a) for a in r["command"])
         add(f"- {r['row']}: `{cmd}`")
+    h_runs = [r for r in data.get("distributed") or [] if r["workers"]]
+    if h_runs:
+        cmd = " ".join(_short(a) for a in h_runs[-1]["command"])
+        add(f"- h, each worker (w2 the same with `DISTRIBUTED_WORKER_ID=w2`), started together: `{cmd}`")
+        add(f"- h, then: `{' '.join(_short(a) for a in h_runs[-1]['merge_command'])}`")
     add("")
     return "\n".join(lines)
+
+
+def render_distributed(data: dict[str, Any], h: dict[str, Any]) -> list[str]:
+    """The section of row h: two scrapy-redis workers against one."""
+    runs = data["distributed"]
+    lines: list[str] = []
+    add = lines.append
+    rounds = max(r["round"] for r in runs)
+    articles = runs[-1]["articles"]
+    plural = "s" if rounds != 1 else ""
+    add(f"## Row h: two scrapy-redis workers vs one, portal of {articles} articles, {rounds} round{plural}")
+    add("")
+    plain = _distributed(data, 0)
+    if plain and plain[0]["source"] == "g":
+        plain_from = "row g's runs at this size (same settings, not interleaved with h)"
+    else:
+        plain_from = "one run, before round 1" if plain else "not run"
+    add(
+        "Each round runs one worker alone, then two workers started together (`REDIS_URL` set, one key "
+        "prefix per run, `MAX_IDLE_TIME_BEFORE_CLOSE=1`, the settings of b otherwise), each run followed by "
+        "`scrapy merge_shards`, timed apart. One local redis-server (127.0.0.1, no persistence, "
+        "`latency-tracking no`) and one nginx serve every run; Redis is emptied (`FLUSHALL`, `SCRIPT FLUSH`, "
+        "`CONFIG RESETSTAT`) before each. wall s: the first worker's start to the last worker's exit "
+        "(start-up and the last second of idling before the workers close included, the merge not); "
+        "pages/s: pages downloaded by all workers together over that time; CPU: the workers' user + system "
+        "time together; peak RSS: each worker's `VmHWM`; nginx and Redis: their CPU time as a share of the "
+        "workers'; records: the merged output against the generator's expected records, and the shards' "
+        "lines before the merge (a URL in two lines is an article written twice). The plain process "
+        f"(no Redis), for context: {plain_from}."
+    )
+    add("")
+    add(
+        "| run | round | pages | wall s | pages/s | CPU s | peak RSS MB | merge s | nginx CPU | Redis CPU "
+        "| records |"
+    )
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in sorted(runs, key=lambda r: (r["workers"] > 0, r["round"], r["workers"])):
+        rss = "+".join(f"{m['peak_rss_mb']:.0f}" for m in r["members"])
+        cpu = r["cpu_s"] or 1.0
+        merge = f"{r['merge_s']:.1f}" if r["workers"] else "–"
+        redis = f"{100 * r['redis_cpu_s'] / cpu:.1f} %" if r["workers"] else "–"
+        rec = "–" if r["records_right"] is None else ("right" if r["records_right"] else "**wrong**")
+        if r["records_right"] is not None:
+            rec += f" ({r['note']})"
+        if r["workers"]:
+            rec += f"; shards {r['shard_lines']} lines, {r['written_twice']} written twice"
+        label = r["label"] + (" (row g)" if r["source"] == "g" else "")
+        add(
+            f"| {label} | {r['round']} | {r['pages']} | {r['wall_s']:.1f} | {r['pages_per_s']:.0f} "
+            f"| {r['cpu_s']:.1f} | {rss} | {merge} | {100 * r['nginx_cpu_s'] / cpu:.1f} % | {redis} | {rec} |"
+        )
+    add("")
+    if h["speedup"]:
+        verdict = "met" if h["ok"] else "**missed**"
+        add(
+            f"- Speed-up of two workers over one, by wall time: **{_fmt(h['speedup'], 2)}×** (target ≥ "
+            f"{SPEEDUP_TARGET}× on 2 cores: {verdict}); rounds "
+            + ", ".join(f"{x:.2f}" for x in h["speedup"])
+            + f". With the merge after each: {_fmt(h['with_merge'], 2)}×."
+        )
+        if h["capacity"]:
+            add(
+                "- The machine's parallel capacity just before each two-worker run (2 × the time of one "
+                "CPU-bound Python process alone / the time of two together: 2.0 on two idle cores, less "
+                f"when another tenant takes CPU; the ceiling of the speed-up): {_fmt(h['capacity'], 2)}; "
+                "rounds " + ", ".join(f"{x:.2f}" for x in h["capacity"]) + "."
+            )
+        add(f"- The workers' CPU time, two against one: {_fmt(h['cpu'], 2)}×.")
+        if h["vs_plain"]:
+            add(
+                f"- Two workers against one process without Redis: {_fmt(h['vs_plain'], 2)}×, "
+                f"{_fmt(h['vs_plain_merged'], 2)}× with the merge."
+            )
+        add("")
+    redis_runs = [r for r in runs if r["workers"] and r["redis"]["seen"]]
+    if redis_runs:
+        add(
+            "Redis memory. URLs seen: the seen-set's size (`SCARD <prefix>:dupefilter`) at its largest, one "
+            "40-character fingerprint per canonical URL requested. seen-set: its `MEMORY USAGE` (Redis's "
+            "estimate from 5 sampled members; all are 40-character hex strings). `INFO memory` `used_memory` "
+            "is read before the workers start (Redis empty), then with the seen-set every 0.2 s while they "
+            "run: *end* is the last sample holding the whole seen-set (the queue empty, the crawl idle, just "
+            "before the run's end frees the seen-set), *peak* the largest (the queue at its longest, the "
+            "in-flight hashes, the clients' buffers). Both count the workers' connections (about 20 KiB "
+            "each) and the run's scripts (3 KiB), a constant that weighs more on a small portal. Per 1,000 "
+            "URLs: above the value before the run, divided by the URLs seen in thousands."
+        )
+        add("")
+        add(
+            "| run | URLs seen | seen-set, KiB per 1,000 URLs | `used_memory` at the end, KiB per 1,000 URLs "
+            "| `used_memory` at its peak, KiB per 1,000 URLs | queue at its peak (requests) |"
+        )
+        add("|---|---|---|---|---|---|")
+        for workers in sorted({r["workers"] for r in redis_runs}):
+            rs = [r for r in redis_runs if r["workers"] == workers]
+            kib = [_redis_kib(r) for r in rs]
+            add(
+                f"| {rs[0]['label']} | {_fmt([r['redis']['seen'] for r in rs])} "
+                f"| {_fmt([k['seen'] for k in kib])} | {_fmt([k['end'] for k in kib])} "
+                f"| {_fmt([k['peak'] for k in kib])} | {_fmt([r['redis']['queue_peak'] for r in rs])} |"
+            )
+        add("")
+    return lines
 
 
 def _short(arg: str) -> str:
