@@ -9,7 +9,9 @@ corrupt only when it is read (its digest) stops the crawl with the URL.
 An output that cannot be written (a full disk: ``/dev/full``; a read-only
 or failing file system: ``os.open``/``os.write`` made to fail) stops the
 crawl with a clear error and a non-zero exit, the output holds complete
-lines only, and the records not written stay pending for the next run.
+lines only, and the records not written stay pending for the next run.  A
+crawl stopped short (its pending file full) appends nothing, so the next run
+writes exactly what one uninterrupted crawl writes, whatever the item order.
 """
 
 from __future__ import annotations
@@ -241,30 +243,73 @@ def crawl_with_file_size_limit(settings: dict[str, Any], limit: int) -> subproce
     )
 
 
+def without_crawled_at(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k != "crawled_at"} for r in records]
+
+
+ORIGINAL = f"{SITE}/xznews/system/2011/06/21/013765903.shtml"
+REPOST = f"{SITE}/xznews/system/2011/06/22/013768214.shtml"  # the same text, a larger id
+
+
+# Item order decides which articles reach the pending file before the disk fills: Scrapy
+# processes a callback's output CONCURRENT_ITEMS at a time.  The outcome must not depend on it.
+@pytest.mark.parametrize("concurrent_items", [None, 1, 100], ids=["project", "1", "100"])
 def test_a_crawl_that_fills_the_disk_stops_early_with_complete_lines_and_the_next_run_completes(
-    snapshot_warc, first_crawl, tmp_path
+    snapshot_warc, first_crawl, tmp_path, concurrent_items
 ):
     out = tmp_path / "out"
     out.mkdir()
     output = out / "articles.jsonl"
     earlier = first_crawl.output.read_bytes().splitlines(keepends=True)[:10]
     output.write_bytes(b"".join(earlier))  # an earlier run's records
-    settings = {"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": output}
+    settings: dict[str, Any] = {"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": output}
+    if concurrent_items is not None:
+        settings["CONCURRENT_ITEMS"] = concurrent_items
     proc = crawl_with_file_size_limit(settings, limit=len(b"".join(earlier)) + 20_000)
     assert proc.returncode == EXIT_UNHEALTHY, proc.stderr[-3000:]
     assert re.search(r"Cannot write \S+: \[Errno 27\] File too large", proc.stderr)
     assert "'finish_reason': 'output_error'" in proc.stderr  # stopped early
     assert "Traceback" not in proc.stderr
-    # The pending file held more than the output could take: an append was cut short.
-    assert re.search(rf"Cut a partial line \(\d+ bytes\) off {re.escape(str(output))}", proc.stderr)
-    lines = read_jsonl(output)  # complete lines only
-    assert output.read_bytes().startswith(b"".join(earlier))
-    assert len(earlier) < len(lines) < len(first_crawl.records)
-    # Without the limit the next run writes the rest, each record once.
+    # A run that has not seen every article appends nothing: which of two same-text records
+    # has the smaller id is not known yet, and a line appended cannot be taken back.
+    assert "Crawl stopped short" in proc.stderr
+    assert output.read_bytes() == b"".join(earlier)
+    kept = int(re.search(r"'output/kept_pending': (\d+)", proc.stderr).group(1))
+    assert 0 < kept < len(first_crawl.records) - len(earlier)
+    # Without the limit the next run writes the rest, each record once, as one uninterrupted
+    # crawl would have: the original is the record and the repost is in its also_at.
     proc = run_crawl(settings, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert f"'output/recovered_pending': {kept}," in proc.stderr
     final = read_jsonl(output)
-    assert sorted(r["url"] for r in final) == sorted(r["url"] for r in first_crawl.records)
+    assert without_crawled_at(final) == without_crawled_at(first_crawl.records)
+    assert {r["url"]: r["also_at"] for r in final}[ORIGINAL] == [REPOST]
+
+
+def test_a_disk_that_fills_during_the_last_append_keeps_complete_lines_and_the_next_run_completes(
+    snapshot_warc, first_crawl, tmp_path
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    output = out / "articles.jsonl"
+    lines = first_crawl.output.read_bytes().splitlines(keepends=True)
+    earlier, new = lines[:10], lines[10:]
+    output.write_bytes(b"".join(earlier))
+    settings = {"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": output}
+    # Room for every new record but one byte: the pending file (the same records, and the
+    # repost) fits, so the crawl sees everything, and the last append is cut short.
+    proc = crawl_with_file_size_limit(settings, limit=len(b"".join(lines)) - 1)
+    assert proc.returncode == EXIT_UNHEALTHY, proc.stderr[-3000:]
+    assert "'finish_reason': 'finished'" in proc.stderr
+    # The append crossing the limit is cut short, which the writer reads as a full disk.
+    assert f"Cannot write {output}: [Errno 28] No space left on device" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert re.search(rf"Cut a partial line \(\d+ bytes\) off {re.escape(str(output))}", proc.stderr)
+    assert f"'output/written': {len(new) - 1}," in proc.stderr
+    assert without_crawled_at(read_jsonl(output)) == without_crawled_at(first_crawl.records[:-1])
+    proc = run_crawl(settings, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert without_crawled_at(read_jsonl(output)) == without_crawled_at(first_crawl.records)
 
 
 class _Spider(Spider):

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import itertools
 import json
+import os
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Spider
+from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
 from crawler import signals
 from crawler.items import RECORD_FIELDS, ArticleRecord
+from crawler.pipelines.dedup import DedupPipeline
 from crawler.pipelines.jsonl import JsonLinesWriterPipeline
 from crawler.state import state_dir
 from tests import project_settings
 from tests.crawl import read_jsonl
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 
 def record(article_id: str, text: str = "正文", **fields) -> ArticleRecord:
@@ -125,3 +135,94 @@ def test_dedup_switch(tmp_path, dedup):
     writer.process_item(record("1002", "甲"))
     writer.close_spider()
     assert len(read_jsonl(output)) == (1 if dedup else 2)
+
+
+# -- a run stopped short by a full disk ---------------------------------------------------------
+
+TWIN = "13095123"  # the original; REPOST has the same text under a larger id
+REPOST = "13095124"
+RECORDS = [record(REPOST, "甲"), record(TWIN, "甲"), record("13095200", "乙"), record("13095300", "丙")]
+
+
+class FillingPending:
+    """The pending file on a disk that fills after ``room`` more records."""
+
+    def __init__(self, real: BinaryIO, room: int) -> None:
+        self.real = real
+        self.room = room
+
+    def write(self, data: bytes) -> int:
+        if self.room == 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= 1
+        return self.real.write(data)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def crawl(output, items, *, pending_room: int | None = None):
+    """Items through DedupPipeline and the writer, as a crawl sends them; the disk may fill."""
+    crawler, writer = make_writer(output)
+    dedup = build_from_crawler(DedupPipeline, crawler)
+    if pending_room is not None:
+        writer._pending = FillingPending(writer._pending, pending_room)
+    for item in items:
+        with contextlib.suppress(DropItem):  # an earlier run's article: not for the writer
+            writer.process_item(dedup.process_item(item))
+    writer.close_spider()
+    return crawler
+
+
+def without_crawled_at(path):
+    return [{k: v for k, v in r.items() if k != "crawled_at"} for r in read_jsonl(path)]
+
+
+def test_a_run_stopped_short_appends_nothing_and_keeps_every_record_pending(tmp_path):
+    output = tmp_path / "articles.jsonl"
+    crawler = crawl(output, RECORDS, pending_room=2)
+    assert not output.exists() or read_jsonl(output) == []
+    stats = crawler.stats.get_stats()
+    assert stats["output/kept_pending"] == 2
+    assert "No space left on device" in stats["output/write_error"]
+    assert "output/written" not in stats
+    pending = read_jsonl(state_dir(output) / "articles.jsonl.pending.jsonl")
+    assert [r["article_id"] for r in pending] == [REPOST, TWIN]
+
+
+@pytest.mark.parametrize("room", [1, 2, 3])
+def test_after_a_run_stopped_short_the_output_does_not_depend_on_item_order(tmp_path, room):
+    """Whatever reached the pending file before the disk filled, the smallest id of the twins is
+    the record.  Before, the stopped run settled duplicates over what it had seen and appended:
+    seeing the repost first, it wrote the repost, and the next run dropped the original as
+    written by an earlier run."""
+    uninterrupted = tmp_path / "whole" / "articles.jsonl"
+    crawl(uninterrupted, RECORDS)
+    expected = without_crawled_at(uninterrupted)
+    assert (expected[0]["article_id"], expected[0]["also_at"]) == (TWIN, [RECORDS[0].url])
+    for n, order in enumerate(itertools.permutations(RECORDS)):
+        output = tmp_path / str(n) / "articles.jsonl"
+        crawl(output, order, pending_room=room)
+        crawler = crawl(output, reversed(order))  # the next run, in another order
+        assert without_crawled_at(output) == expected, order
+        stats = crawler.stats.get_stats()
+        assert (stats["output/recovered_pending"], stats["output/written"]) == (room, 3)
+        assert (stats.get("dedup/same_id", 0), stats.get("dedup/same_text", 0)) == (0, 1)
+
+
+@pytest.mark.parametrize("dedup", [True, False])
+def test_a_record_fetched_again_after_it_was_kept_pending_is_one_record(tmp_path, dedup):
+    output = tmp_path / "articles.jsonl"
+    pending = state_dir(output) / "articles.jsonl.pending.jsonl"
+    crawl(output, RECORDS[2:], pending_room=1)
+    size = pending.stat().st_size
+    crawler, writer = make_writer(output, DEDUP_ENABLED=dedup)
+    item = replace(record("13095200", "乙"), crawled_at="2019-07-16T08:00:00Z")  # fetched again, a day later
+    assert writer.process_item(item) is item
+    assert pending.stat().st_size == size  # not kept twice
+    writer.close_spider()
+    assert [r["article_id"] for r in read_jsonl(output)] == ["13095200"]
+    assert crawler.stats.get_value("dedup/same_id") in (None, 0)

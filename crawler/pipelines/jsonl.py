@@ -39,6 +39,11 @@ def record_line(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False, separators=(", ", ": ")) + "\n").encode("utf-8")
 
 
+def _key(candidate: Candidate) -> tuple[str, str, str]:
+    """What makes two candidates one record fetched twice (as ``merge_shards`` has it)."""
+    return (candidate.article_id, candidate.url, candidate.content_hash)
+
+
 class JsonLinesWriterPipeline:
     """Append each new article once to ``ARTICLES_OUTPUT`` (JSON Lines, UTF-8).
 
@@ -48,10 +53,15 @@ class JsonLinesWriterPipeline:
     ``output/write_error``.
 
     A file that cannot be written (a full disk, a read-only file system) is
-    never left with a partial line: the crawl stops (reason ``output_error``)
-    when the pending file fails, the output is cut back to its last complete
-    line when an append fails, the records not written stay pending for the
-    next run, and ``output/write_error`` makes the run unhealthy.
+    never left with a partial line, and ``output/write_error`` makes the run
+    unhealthy.  When the pending file fails, the crawl stops (reason
+    ``output_error``) and appends nothing: it has not seen every article, so
+    which of two same-text records is the smallest id is not known yet (what
+    it missed depends on crawl and item order), and an appended record could
+    never be taken back.  Its records stay pending, and the next run settles
+    and writes them with the rest, as one uninterrupted crawl would.  When an
+    append fails at the end of a crawl that saw everything, the output is cut
+    back to its last complete line and the records not written stay pending.
     """
 
     def __init__(
@@ -67,6 +77,10 @@ class JsonLinesWriterPipeline:
         self._pending_size = 0
         self._candidates: list[tuple[Candidate, int]] = []
         self._write_error: str | None = None
+        # Set when a record could not be kept pending: the run has not seen the whole crawl.
+        self._stopped_short = False
+        # (id, URL, hash) of the records taken back from the pending file.
+        self._recovered: set[tuple[str, str, str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -102,7 +116,11 @@ class JsonLinesWriterPipeline:
                 record.get("url", "")
             ):
                 continue
-            self._candidates.append((self._candidate(record), offset))
+            candidate = self._candidate(record)
+            if _key(candidate) in self._recovered:  # in the file twice (from before this check)
+                continue
+            self._recovered.add(_key(candidate))
+            self._candidates.append((candidate, offset))
             recovered += 1
         if recovered:
             logger.info("Recovered %d records of an interrupted run from %s", recovered, self.pending_path)
@@ -146,6 +164,11 @@ class JsonLinesWriterPipeline:
         if self._write_error is not None:
             raise DropItem(f"Not written ({self._write_error}); the crawl is stopping")
         record = record_dict(item)
+        candidate = self._candidate(record)
+        if self._recovered and _key(candidate) in self._recovered:
+            # The same page, fetched again after the run that kept it pending stopped: one
+            # record, not a duplicate (and the pending file does not grow run after run).
+            return item
         line = record_line(record)
         try:
             self._pending.write(line)
@@ -153,9 +176,10 @@ class JsonLinesWriterPipeline:
         except OSError as exc:
             # A full disk: crawling on would only fetch pages that cannot be kept.
             self._failed(self.pending_path, exc)
+            self._stopped_short = True
             self._stop_crawl()
             raise DropItem(f"Not written ({self._write_error}); the crawl is stopping") from None
-        self._candidates.append((self._candidate(record), self._pending_size))
+        self._candidates.append((candidate, self._pending_size))
         self._pending_size += len(line)
         return item
 
@@ -190,6 +214,21 @@ class JsonLinesWriterPipeline:
             self._pending.close()
         except OSError as exc:  # its last flush: the records before it are complete lines
             self._failed(self.pending_path, exc)
+        if self._stopped_short:
+            # Settling duplicates over part of the crawl would keep whichever twin happened to
+            # come first (the original may be among the pages never fetched), and for good:
+            # the next run would drop the other one as written by an earlier run.
+            kept = len(self._candidates)
+            self._inc("output/kept_pending", kept)
+            logger.error(
+                "Crawl stopped short (%s): nothing appended to %s; its %d records are kept in %s, and the "
+                "next run settles duplicates over the whole crawl and writes them",
+                self._write_error,
+                self.output,
+                kept,
+                self.pending_path,
+            )
+            return
         if self._interrupted():
             kept = len(self._candidates)
             self._inc("output/kept_pending", kept)
