@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from itemloaders import unbound_method
 from itemloaders.processors import Identity, MapCompose, TakeFirst
 from scrapy.loader import ItemLoader
 
@@ -24,7 +25,7 @@ from crawler.normalize import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 
 def _text(value: str | None) -> str | None:
@@ -87,6 +88,15 @@ class ArticleLoader(ItemLoader):
     related_in = MapCompose(_link)
     related_out = _unique
     also_at_out = Identity()
+
+    # Processors are declared here only, never in ArticleRecord's field
+    # metadata: looking there (ItemAdapter, dataclasses.fields()) for every
+    # value of every field was a quarter of the loader's time.
+    def get_input_processor(self, field_name: str) -> Callable[..., Any]:
+        return unbound_method(getattr(self, f"{field_name}_in", None) or self.default_input_processor)
+
+    def get_output_processor(self, field_name: str) -> Callable[..., Any]:
+        return unbound_method(getattr(self, f"{field_name}_out", None) or self.default_output_processor)
 
 
 def assemble_article(pages: Sequence[ArticleRecord]) -> ArticleRecord:

@@ -89,3 +89,70 @@ def test_raw_variants_name_every_written_form(page):
 )
 def test_portal_kind(page, url, kind):
     assert page.portal.kind(url) is kind
+
+
+# Portal.link shares one resolution among all hrefs with the same link_key: it is
+# only right if equal keys always join to the same URL, whatever the base.
+BASES = [
+    f"{H}/xznews/system/2012/11/20/015488210.shtml",
+    f"{H}/xznews/system/2012/11/20/015488211.shtml?from=timeline#c",
+    f"{H}/xznews/system/2013/01/04/020315279.shtml",
+    f"{H}/xznews/xwzx/index_1.shtml",
+    f"{H}/xznews/xwzx/",
+    f"{H}/xznews/",
+    f"{H}/",
+    H,
+    "https://jxxznews.zjol.com.cn/xznews/xwzx/index.shtml",
+    f"{H}:8080/xznews/a.shtml",
+]
+HREFS = [
+    "015488212.shtml",
+    "./015488212_01.shtml",
+    "../../../../xwzx/index.shtml",
+    "/xznews/system/2012/11/20/015488210.shtml",
+    "//jxxznews.zjol.com.cn/xznews/",
+    "http://jxxznews.zjol.com.cn/xznews/xwzx/",
+    "HTTP://JXXZNEWS.zjol.com.cn/xznews/",
+    "https://jxxznews.zjol.com.cn/xznews/",
+    "http:relative.shtml",
+    "?page=2",
+    "#top",
+    "",
+    "http://[bad",
+    "http://www.zjol.com.cn/",
+]
+
+
+@pytest.mark.parametrize("href", HREFS)
+def test_equal_link_keys_join_to_the_same_url(href):
+    from urllib.parse import urljoin
+
+    from crawler.portal import link_key
+
+    joined: dict[tuple[str, str], set[str]] = {}
+    for base in BASES:
+        try:
+            url = urljoin(base, href)
+        except ValueError:
+            url = "<ValueError>"
+        joined.setdefault(link_key(base, href), set()).add(url)
+    assert all(len(urls) == 1 for urls in joined.values()), joined
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("href", HREFS)
+def test_portal_link_is_urljoin_checked_and_canonicalised(page, base, href):
+    from urllib.parse import urljoin
+
+    portal = page.portal
+    for _ in range(2):  # the second time from the cache
+        link = portal.link(base, href)
+        try:
+            raw = urljoin(base, href)
+        except ValueError:
+            assert link is None
+            continue
+        if not portal.is_on_portal(raw):
+            assert link is None
+        else:
+            assert link == (raw, portal.canonical(raw), portal.kind(raw))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from parsel import Selector
+from lxml import etree
 
 from crawler.loaders import ArticleLoader
 from crawler.normalize import (
@@ -31,13 +31,19 @@ from crawler.normalize import (
     strip_site_suffix,
 )
 from crawler.pages.blocks import Block, iter_blocks
+from crawler.pages.links import page_links
+from crawler.pages.listing import ListingPage
+from crawler.pages.tree import html_tree
+from crawler.portal import PageKind
 
 if TYPE_CHECKING:
-    from lxml.html import HtmlElement
+    from collections.abc import Callable
+
+    from lxml.etree import _Element
     from scrapy.http import TextResponse
 
     from crawler.items import ArticleRecord
-    from crawler.portal import Portal
+    from crawler.portal import Link, Portal
 
 # Start and end searched apart: one (.*?) regex was quadratic on a hostile page
 # full of unclosed markers (tests/test_hostile_pages.py).
@@ -50,11 +56,47 @@ _METADATA_LABEL_RE = re.compile(r"(来\s*源|作\s*者|责任编辑|编\s*辑)\s
 _BREADCRUMB_LABEL_RE = re.compile(r"(您当前的位置|当前位置|您的位置|你的位置)")
 _RELATED_HEADING = "相关稿件"
 _RECOMMENDED_HEADING = "精彩推荐"
+# The headings whose links are read.
+_LINK_BLOCK_HEADINGS = (_RELATED_HEADING, _RECOMMENDED_HEADING)
 # Headings that end a link block: the sidebar and related blocks stop at the next one.
 _BLOCK_HEADINGS = ("相关稿件", "精彩推荐", "图 片", "图片新闻", "热点新闻", "最新新闻")
 # A caption is short: a sentence of prose after an image is a paragraph, not its caption.
 _CAPTION_MAX_CHARS = 120
 _SPACER_IMAGE_RE = re.compile(r"(spacer|blank|pixel|space)\.(gif|png)$", re.IGNORECASE)
+# Text nodes holding a character of a 来源/作者/编辑 label: where the metadata line may be.
+_METADATA_CHARS_RE = re.compile("[来作编]")
+# What _labelled_text keeps: one regex for all, one search per text node.
+_LANDMARK_RE = re.compile(
+    "|".join(
+        (_METADATA_CHARS_RE.pattern, _BREADCRUMB_LABEL_RE.pattern, *map(re.escape, _LINK_BLOCK_HEADINGS))
+    )
+)
+# Every text node of <body>, each knowing its element (lxml "smart strings").
+_BODY_TEXT = etree.XPath("//body//text()")
+
+
+def _text_of(element: _Element) -> str:
+    """All the text inside ``element`` (``.//text()``), white space collapsed."""
+    return collapse_whitespace(" ".join(element.itertext()))
+
+
+def _in_document_order(elements: list[_Element]) -> list[_Element]:
+    """``elements`` (listed by the order of their first own text) in document order.
+
+    The two orders differ only where one element holds another and its own
+    text comes after the inner one's (``<div><b>x</b>y</div>``): an element
+    comes before everything it contains.
+    """
+    unique = list(dict.fromkeys(elements))
+    if len(unique) < 2:
+        return unique
+    ordered: list[_Element] = []
+    for element in unique:
+        at = next(
+            (i for i, earlier in enumerate(ordered) if element in earlier.iterancestors()), len(ordered)
+        )
+        ordered.insert(at, element)
+    return ordered
 
 
 @dataclass
@@ -68,28 +110,69 @@ class ArticlePage:
     # -- the document -------------------------------------------------------
 
     @cached_property
+    def links(self) -> list[Link]:
+        """The page's on-portal links, resolved once (its pager and the listing side use them)."""
+        return page_links(self.response, self._root, self.portal)
+
+    @cached_property
+    def listing(self) -> ListingPage:
+        """The page's links as a listing reads them: navigation, sidebar, related."""
+        return ListingPage(self.response, self.portal, links=self.links)
+
+    @cached_property
     def enp(self) -> dict[str, str]:
         """The fields of the ``<!--enpproperty ...-->`` comment ({} when absent)."""
         return parse_enpproperty(self.response.text)
 
     @cached_property
+    def _root(self) -> _Element:
+        # The lxml tree itself, not parsel's: parsel wraps every XPath result in
+        # a Selector, which cost more than the look-ups (docs/benchmarks.md).
+        return html_tree(self.response.text, self.response.url)
+
+    @cached_property
     def _body_text_nodes(self) -> list[str]:
-        nodes = self.response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+        nodes = self._root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
         return [text for text in (collapse_whitespace(node) for node in nodes) if text]
 
     @cached_property
-    def _content_root(self) -> HtmlElement | None:
+    def _labelled_text(self) -> list[tuple[_Element, str]]:
+        """(element, text) of the body's text nodes that may hold a label or a
+        heading, the element being the one whose own text it is (not a script).
+
+        One pass over the body's text serves the metadata line, the breadcrumb
+        label and the link-block headings: an XPath ``contains()`` per look-up
+        cost more than the rest of the page's fields (docs/benchmarks.md).
+        """
+        out: list[tuple[_Element, str]] = []
+        for node in _BODY_TEXT(self._root):
+            if not _LANDMARK_RE.search(node):
+                continue
+            owner = node.getparent()
+            if owner is not None and node.is_tail:
+                owner = owner.getparent()
+            if owner is None or owner.tag == "script":
+                continue
+            out.append((owner, str(node)))
+        return out
+
+    def _text_owners(self, matches: Callable[[str], object]) -> list[_Element]:
+        """Elements of the body with an own text node that ``matches``, in document order."""
+        return _in_document_order([owner for owner, text in self._labelled_text if matches(text)])
+
+    @cached_property
+    def _content_root(self) -> _Element | None:
         """The article body: the enpcontent block, else the richest ``<p>`` container."""
         text = self.response.text
         start = _ENPCONTENT_START_RE.search(text)
         end = _ENPCONTENT_END_RE.search(text, start.end()) if start else None
         if start and end:
-            return Selector(text=f"<div>{text[start.end() : end.start()]}</div>").root
+            return html_tree(f"<div>{text[start.end() : end.start()]}</div>")
         best, best_len = None, 0
-        for element in self.response.xpath("//body//*[p]"):
-            length = sum(len(collapse_whitespace(t)) for t in element.xpath("./p//text()").getall())
+        for element in self._root.xpath("//body//*[p]"):
+            length = sum(len(collapse_whitespace(t)) for t in element.xpath("./p//text()"))
             if length > best_len:
-                best, best_len = element.root, length
+                best, best_len = element, length
         return best
 
     @cached_property
@@ -124,10 +207,10 @@ class ArticlePage:
     def title(self) -> str | None:
         if self.enp.get("title"):
             return self.enp["title"]
-        page_title = strip_site_suffix(" ".join(self.response.xpath("//title//text()").getall()))
+        page_title = strip_site_suffix(" ".join(self._root.xpath("//title//text()")))
         visible = set(self._body_text_nodes)
-        for candidate in self.response.xpath("//h1 | //h2 | //*[@id='title' or @class='title']"):
-            text = collapse_whitespace(" ".join(candidate.xpath(".//text()").getall()))
+        for candidate in self._root.xpath("//h1 | //h2 | //*[@id='title' or @class='title']"):
+            text = _text_of(candidate)
             if text and (not page_title or text == page_title or text in page_title):
                 return text
         if page_title and (page_title in visible or not visible):
@@ -154,18 +237,18 @@ class ArticlePage:
     # -- metadata line: 来源 / 作者 / 编辑 -------------------------------------
 
     @cached_property
-    def _elements_by_id(self) -> dict[str, list[HtmlElement]]:
+    def _elements_by_id(self) -> dict[str, list[_Element]]:
         # One pass for the four *_baidu look-ups of a page: an XPath per id, with
         # parsel's Selector per text node, cost more than the rest of the page
         # (profiled in docs/benchmarks.md).
-        found: dict[str, list[HtmlElement]] = {}
-        for element in self.response.selector.root.xpath("//*[@id]"):
+        found: dict[str, list[_Element]] = {}
+        for element in self._root.xpath("//*[@id]"):
             found.setdefault(element.get("id"), []).append(element)
         return found
 
     def _span_text(self, span_id: str) -> str | None:
         elements = self._elements_by_id.get(span_id, ())
-        texts = [text for element in elements for text in element.xpath(".//text()")]
+        texts = [text for element in elements for text in element.itertext()]
         text = collapse_whitespace(" ".join(texts))
         return text or None
 
@@ -173,26 +256,23 @@ class ArticlePage:
     def _metadata_line(self) -> dict[str, str]:
         """The visible 来源/作者/编辑 line, parsed; the smallest element holding it."""
         found: dict[str, str] = {}
-        for node in self.response.xpath(
-            "//body//text()[contains(., '来') or contains(., '作') or contains(., '编')]"
-            "[not(ancestor::script)]/.."
-        ):
-            own = collapse_whitespace(" ".join(node.xpath("./text()").getall()))
+        for node in self._text_owners(_METADATA_CHARS_RE.search):
+            own = collapse_whitespace(" ".join(node.xpath("./text()")))
             if not _METADATA_LABEL_RE.search(own):
                 continue
             element = node
-            line = collapse_whitespace(" ".join(element.xpath(".//text()").getall()))
+            line = _text_of(element)
             # The labels may sit in sibling spans: climb only while that gains labels,
             # so that the line never swallows the block after it.
             for _ in range(3):
-                parent = element.xpath("..")
-                if not parent:
+                parent = element.getparent()
+                if parent is None:
                     break
-                parent_line = collapse_whitespace(" ".join(parent.xpath(".//text()").getall()))
+                parent_line = _text_of(parent)
                 gains = len(_METADATA_LABEL_RE.findall(parent_line)) > len(_METADATA_LABEL_RE.findall(line))
                 if len(parent_line) > 300 or not gains:
                     break
-                element, line = parent[0], parent_line
+                element, line = parent, parent_line
             for key, value in parse_metadata_line(line).items():
                 found.setdefault(key, value)
         return found
@@ -218,32 +298,24 @@ class ArticlePage:
 
     # -- where it sits ------------------------------------------------------
 
-    def _label_container(self, label_re: re.Pattern[str]) -> Selector | None:
+    def _label_container(self, label_re: re.Pattern[str]) -> _Element | None:
         """The first element in ``<body>`` (not a script) whose own text matches."""
-        # One walk of the lxml tree: a parsel xpath() per element was a third of
-        # an article page's extraction time (profiled in docs/benchmarks.md).
-        for body in self.response.selector.root.iter("body"):
-            for element in body.iter():
-                if not isinstance(element.tag, str) or element.tag == "script":
-                    continue
-                own = [text for text in (element.text, *(child.tail for child in element)) if text]
-                if own and label_re.search(" ".join(own)):
-                    return Selector(root=element)
-        return None
+        owners = self._text_owners(label_re.search)
+        return owners[0] if owners else None
 
     def breadcrumbs(self) -> list[str]:
         element = self._label_container(_BREADCRUMB_LABEL_RE)
         if element is None:
             return []
         for _ in range(3):
-            text = collapse_whitespace(" ".join(element.xpath(".//text()").getall()))
+            text = _text_of(element)
             if re.search(r"[>＞›»]", text):
                 break
-            parent = element.xpath("..")
-            if not parent:
+            parent = element.getparent()
+            if parent is None:
                 break
-            element = parent[0]
-        text = collapse_whitespace(" ".join(element.xpath(".//text()").getall()))
+            element = parent
+        text = _text_of(element)
         match = _BREADCRUMB_LABEL_RE.search(text)
         return split_breadcrumb(text[match.start() :] if match else text)
 
@@ -318,24 +390,26 @@ class ArticlePage:
         return list(self._cache[key])
 
     def _find_links_after_heading(self, heading: str) -> list[tuple[str, str]]:
-        heads = self.response.xpath(
-            f"//body//*[not(self::script)][text()[contains(normalize-space(.), '{heading}')]]"
-        )
+        if heading not in _LINK_BLOCK_HEADINGS:
+            raise ValueError(f"not a link-block heading: {heading!r}")  # _labelled_text keeps only those
+        # Headings have no white space inside: a text node holds one whole or not at all.
+        body = {id(body) for body in self._root.iter("body")}
+        heads = [owner for owner in self._text_owners(lambda text: heading in text) if id(owner) not in body]
         if not heads:
             return []
         head_element = heads[0]
         container = head_element
         for _ in range(5):
-            if container.xpath(".//a[@href]") and container.root is not head_element.root:
+            if container is not head_element and container.xpath(".//a[@href]"):
                 break
-            parent = container.xpath("..")
-            if not parent:
+            parent = container.getparent()
+            if parent is None:
                 break
-            container = parent[0]
+            container = parent
         links: list[tuple[str, str]] = []
         started = False
-        for node in container.root.iter():
-            if node is head_element.root:
+        for node in container.iter():
+            if node is head_element:
                 started = True
                 continue
             if not started or not isinstance(node.tag, str):
@@ -344,7 +418,7 @@ class ArticlePage:
             if own and own != heading and any(h in own for h in _BLOCK_HEADINGS) and node.tag != "a":
                 break
             if node.tag == "a" and node.get("href"):
-                text = collapse_whitespace(node.text_content()).lstrip("·•・ ")
+                text = collapse_whitespace("".join(node.itertext())).lstrip("·•・ ")
                 links.append((node.get("href", "").strip(), text))
         return links
 
@@ -377,11 +451,10 @@ class ArticlePage:
         """Canonical URLs of the other pages of this article, in page order."""
         first = self.url
         parts: dict[int, str] = {}
-        for href in self.response.xpath("//a/@href").getall():
-            joined = self._urljoin(href)
-            if joined is None:
+        for link in self.links:
+            if link.kind is not PageKind.ARTICLE:
                 continue
-            url = self.portal.canonical(joined)
+            url = link.canonical
             part = article_part(url)
             if part and part[0] == first and part[1] > 0:
                 parts.setdefault(part[1], url)

@@ -15,7 +15,7 @@ from crawler.normalize import collapse_whitespace
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from lxml.html import HtmlElement
+    from lxml.etree import _Element
 
 BLOCK_TAGS = frozenset(
     {
@@ -38,7 +38,7 @@ class Block:
     after_image_in_same_element: bool = False
 
 
-def _is_centered(element: HtmlElement) -> bool:
+def _is_centered(element: _Element) -> bool:
     align = (element.get("align") or "").lower()
     style = (element.get("style") or "").replace(" ", "").lower()
     return align == "center" or "text-align:center" in style or element.tag == "center"
@@ -47,7 +47,7 @@ def _is_centered(element: HtmlElement) -> bool:
 _ENTER, _LEAVE = object(), object()
 
 
-def iter_blocks(root: HtmlElement) -> Iterator[Block]:
+def iter_blocks(root: _Element) -> Iterator[Block]:
     """Yield the text and image blocks under ``root`` in document order."""
     buffer: list[str] = []
     state = {"centered": False, "image_owner": None, "owner_used": False}
@@ -59,7 +59,7 @@ def iter_blocks(root: HtmlElement) -> Iterator[Block]:
             same = state["image_owner"] is not None and state["image_owner"] is owner
             yield Block(text=text, centered=bool(state["centered"]), after_image_in_same_element=same)
 
-    def enter(element: HtmlElement, centered: bool, owner: object | None) -> Iterator[Block]:
+    def enter(element: _Element, centered: bool, owner: object | None) -> Iterator[Block]:
         """The work before an element's children; leaves on ``stack`` what comes after them."""
         tag = element.tag if isinstance(element.tag, str) else None
         if tag is None:  # comments and processing instructions: only their tail is text
@@ -90,7 +90,7 @@ def iter_blocks(root: HtmlElement) -> Iterator[Block]:
         stack.extend((_ENTER, child, (here_centered, owner)) for child in reversed(element))
 
     def leave(
-        element: HtmlElement, closes_block: bool, here_centered: bool, centered: bool, owner: object | None
+        element: _Element, closes_block: bool, here_centered: bool, centered: bool, owner: object | None
     ) -> Iterator[Block]:
         if closes_block:
             state["centered"] = here_centered
@@ -101,7 +101,7 @@ def iter_blocks(root: HtmlElement) -> Iterator[Block]:
 
     # An explicit stack, not recursion: a hostile page nests elements deeper than
     # Python's recursion limit (tests/test_hostile_pages.py).
-    stack: list[tuple[object, HtmlElement, tuple[Any, ...]]] = [(_ENTER, root, (False, None))]
+    stack: list[tuple[object, _Element, tuple[Any, ...]]] = [(_ENTER, root, (False, None))]
     while stack:
         step, element, args = stack.pop()
         yield from (enter if step is _ENTER else leave)(element, *args)

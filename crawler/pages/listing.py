@@ -8,11 +8,13 @@ are unknown, but its article and listing URLs follow ENP's scheme
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from crawler.pages.links import page_links
+from crawler.pages.tree import html_tree
 from crawler.portal import PageKind
 
 # Pages, not images, styles or downloads: a folder, or an .shtml/.html/.htm file.
@@ -21,7 +23,7 @@ _HTML_PATH_RE = re.compile(r"(/|\.s?html?)$", re.IGNORECASE)
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
 
-    from crawler.portal import Portal
+    from crawler.portal import Link, Portal
 
 
 @dataclass
@@ -30,55 +32,47 @@ class ListingPage:
 
     response: TextResponse
     portal: Portal
+    #: The page's resolved links, when another page object already has them.
+    links: list[Link] | None = field(default=None, repr=False)
 
     @cached_property
-    def _all_links(self) -> list[tuple[str, str]]:
-        """(written absolute URL, canonical URL) of every on-portal link, in order."""
-        out: list[tuple[str, str]] = []
-        for href in self.response.xpath("//a/@href").getall():
-            href = href.strip()
-            if not href or href.lower().startswith(("javascript:", "mailto:", "#")):
-                continue
-            try:
-                raw = self.response.urljoin(href)
-            except ValueError:
-                continue
-            if self.portal.is_on_portal(raw):
-                out.append((raw, self.portal.canonical(raw)))
-        return out
+    def _all_links(self) -> list[Link]:
+        """Every on-portal link, in page order."""
+        if self.links is not None:
+            return self.links
+        return page_links(self.response, html_tree(self.response.text, self.response.url), self.portal)
 
     @cached_property
-    def _links(self) -> list[tuple[str, str]]:
+    def _links(self) -> list[Link]:
         """The on-portal links, once per canonical URL."""
         seen: set[str] = set()
         out = []
-        for raw, canonical in self._all_links:
-            if canonical not in seen:
-                seen.add(canonical)
-                out.append((raw, canonical))
+        for link in self._all_links:
+            if link.canonical not in seen:
+                seen.add(link.canonical)
+                out.append(link)
         return out
 
     def article_urls(self) -> list[str]:
         """First pages of the articles this page links, canonical, in page order."""
-        out: list[str] = []
-        for _, url in self._links:
-            if self.portal.kind(url) is PageKind.ARTICLE:
-                first = self.portal.first_page_url(url)
-                if first not in out:
-                    out.append(first)
-        return out
+        out: dict[str, None] = {}
+        for link in self._links:
+            if link.kind is PageKind.ARTICLE:
+                out.setdefault(self.portal.first_page_url(link.canonical))
+        return list(out)
 
     def section_urls(self) -> list[str]:
         """Listing pages linked from here (navigation bars, sections, pagers)."""
-        return [url for _, url in self._links if self.portal.kind(url) in (PageKind.LISTING, PageKind.HOME)]
+        return [link.canonical for link in self._links if link.kind in (PageKind.LISTING, PageKind.HOME)]
 
     def other_page_urls(self) -> list[str]:
         """Other on-portal HTML pages under the site folder (topic pages, an index
         by another name): not listings by address, but they may link articles."""
         out = []
-        for _, url in self._links:
-            if self.portal.kind(url) is not PageKind.OTHER:
+        for link in self._links:
+            if link.kind is not PageKind.OTHER:
                 continue
+            url = link.canonical
             path = urlsplit(url).path
             if path.startswith(self.portal.root_path) and _HTML_PATH_RE.search(path):
                 out.append(url)
@@ -100,4 +94,8 @@ class ListingPage:
 
     def raw_variants(self) -> list[tuple[str, str]]:
         """Every written form of a link that differs from its canonical URL, once."""
-        return list(dict.fromkeys((raw, url) for raw, url in self._all_links if raw != url))
+        return list(
+            dict.fromkeys(
+                (link.url, link.canonical) for link in self._all_links if link.url != link.canonical
+            )
+        )

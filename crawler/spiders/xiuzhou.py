@@ -139,6 +139,8 @@ class XiuzhouSpider(Spider):
     ) -> Iterator[Request]:
         self._count_variants(listing.raw_variants())
         for url in listing.section_urls():
+            if url in self._yielded:
+                continue  # the navigation bars: the same links on every page
             request = self._listing_request(url)
             if request:
                 yield request
@@ -223,7 +225,7 @@ class XiuzhouSpider(Spider):
                 request = self._article_request(url, "related")
                 if request:
                     yield request
-        yield from self._follow_page_links(ListingPage(response, self.portal))
+        yield from self._follow_page_links(page.listing)
         if not page.is_article():
             self._inc("article/failed")
             logger.warning("No article found on %s (template changed?)", response.url)
