@@ -405,17 +405,18 @@ def render_distributed(data: dict[str, Any], h: dict[str, Any]) -> list[str]:
         "`CONFIG RESETSTAT`) before each. wall s: the first worker's start to the last worker's exit "
         "(start-up and the last second of idling before the workers close included, the merge not); "
         "pages/s: pages downloaded by all workers together over that time; CPU: the workers' user + system "
-        "time together; peak RSS: each worker's `VmHWM`; nginx and Redis: their CPU time as a share of the "
+        "time together; cores: CPU s / wall s, the cores the workers kept busy (at most 2 here, less when "
+        "they wait or another tenant takes CPU); peak RSS: each worker's `VmHWM`; nginx and Redis: their CPU time as a share of the "
         "workers'; records: the merged output against the generator's expected records, and the shards' "
         "lines before the merge (a URL in two lines is an article written twice). The plain process "
         f"(no Redis), for context: {plain_from}."
     )
     add("")
     add(
-        "| run | round | pages | wall s | pages/s | CPU s | peak RSS MB | merge s | nginx CPU | Redis CPU "
-        "| records |"
+        "| run | round | pages | wall s | pages/s | CPU s | cores | peak RSS MB | merge s | nginx CPU "
+        "| Redis CPU | records |"
     )
-    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    add("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in sorted(runs, key=lambda r: (r["workers"] > 0, r["round"], r["workers"])):
         rss = "+".join(f"{m['peak_rss_mb']:.0f}" for m in r["members"])
         cpu = r["cpu_s"] or 1.0
@@ -429,7 +430,7 @@ def render_distributed(data: dict[str, Any], h: dict[str, Any]) -> list[str]:
         label = r["label"] + (" (row g)" if r["source"] == "g" else "")
         add(
             f"| {label} | {r['round']} | {r['pages']} | {r['wall_s']:.1f} | {r['pages_per_s']:.0f} "
-            f"| {r['cpu_s']:.1f} | {rss} | {merge} | {100 * r['nginx_cpu_s'] / cpu:.1f} % | {redis} | {rec} |"
+            f"| {r['cpu_s']:.1f} | {r['cpu_s'] / (r['wall_s'] or 1.0):.2f} | {rss} | {merge} | {100 * r['nginx_cpu_s'] / cpu:.1f} % | {redis} | {rec} |"
         )
     add("")
     if h["speedup"]:
