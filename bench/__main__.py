@@ -1,4 +1,4 @@
-"""``make bench``: the crawl side by side with a generic Scrapy crawl (issue 6).
+"""``make bench``: the crawl side by side with a generic Scrapy crawl (issue 6), and scaled out (issue 7).
 
 Generates a synthetic portal (``bench.generate``), serves it with nginx on
 127.0.0.1 reached as the portal's HTTP proxy (``bench.nginx``), then runs,
@@ -558,11 +558,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=1500,
         help="portal size for the repeated, interleaved rows a-e (default 1500, to fit 20 minutes)",
     )
-    parser.add_argument("--repeat", type=int, default=3, help="rounds of the interleaved rows (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds of the interleaved rows and of h (default 3)"
+    )
     parser.add_argument("--scale", type=int, default=4, help="g compares N with scale x N (default 4)")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(
-        "--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of a, b, c, e, g"
+        "--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS(_PER_DOMAIN) of a, b, c, e, g, h"
     )
     parser.add_argument("--extract-pages", type=int, default=300, help="article pages for f (default 300)")
     parser.add_argument(
