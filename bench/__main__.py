@@ -598,6 +598,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
+    # Outputs of an earlier bench would turn b into an incremental run (it crawls
+    # into its output of the same round): every run starts from none.
+    shutil.rmtree(args.workdir / "runs", ignore_errors=True)
     bench = Bench(args, args.workdir)
     env = environment(args)
     bench.log(f"{env['machine']}; load {env['load']}; {env['argv']}")
