@@ -23,6 +23,11 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Scrapy 2.19 starts this many asyncio tasks per response to run the callback's output
+# through the pipelines (default 100); ours are synchronous, so more tasks only cost CPU:
+# 8 took the crawl from 6.1 to 5.0 ms CPU a page (bench row b, 1,000 articles; 16: 5.4).
+# What is written does not depend on the order items are processed in (JsonLinesWriterPipeline).
+CONCURRENT_ITEMS = 8
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_DELAY = 0.5
