@@ -59,6 +59,11 @@ RETRY_TIMES = 3
 DOWNLOAD_FAIL_ON_DATALOSS = True
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
+# Scrapy re-reads a generator callback's source for this check on every request
+# (its cache is keyed by the bound method, which dies with the request): 4 % of a
+# crawl's CPU time, and it read a half-written file when the source was being
+# edited during a crawl.  ruff and the tests check our callbacks instead.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
 
@@ -186,6 +191,10 @@ MAX_IDLE_TIME_BEFORE_CLOSE = 10
 DOWNLOADER_MIDDLEWARES = {
     # First of all: a refused request reaches no other middleware (robots.txt included).
     "crawler.middlewares.ContainmentMiddleware": 40,
+    # What these do is done by ContainmentMiddleware (off-site requests), or not
+    # needed for a public portal (HTTP auth); each middleware costs every request.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     # Scrapy's, but a body inflating past DOWNLOAD_MAXSIZE is retried, not dropped.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
     "crawler.middlewares.RetryingHttpCompressionMiddleware": 590,
@@ -202,6 +211,11 @@ DOWNLOADER_MIDDLEWARES = {
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.TrapGuardMiddleware": 850,
+    # Every request and record passes every spider middleware: these two only
+    # count link depth (TrapGuardMiddleware bounds the depth that matters, by
+    # section) and warn about copied meta (the spider copies none).
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 ITEM_PIPELINES = {
