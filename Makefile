@@ -37,8 +37,8 @@ test: lint $(SNAPSHOT)
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 # Not part of `make test`: about 15 minutes on 2 cores.  Generates the synthetic
-# portal under build/bench, installs nginx-light with apt-get when missing (as
-# root), writes docs/benchmarks.md.  More articles: make bench BENCH_ARTICLES=20000;
+# portal under build/bench, installs nginx-light and redis-server with apt-get
+# when missing (as root), writes docs/benchmarks.md.  More articles: make bench BENCH_ARTICLES=20000;
 # other options: make bench BENCH_ARGS="--help".
 BENCH_ARTICLES ?= 5000
 BENCH_ARGS ?=

@@ -180,3 +180,22 @@ def test_file_lock_release_is_idempotent(tmp_path):
     lock.release()
     lock.release()
     assert not lock.held
+
+
+def test_a_refused_crawl_leaves_the_running_crawls_output_untouched(tmp_path, holder_process, snapshot_warc):
+    """The lock is taken before anything reads or repairs the output.
+
+    The output's last line looks torn to a second crawl while the first one is
+    appending it; were the second crawl to repair it before finding the lock
+    held, it would cut the line the first crawl is writing.
+    """
+    from tests.crawl import run_crawl
+
+    output = tmp_path / "out" / "articles.jsonl"
+    being_written = b'{"url": "http://jxxznews.zjol.com.cn/xznews/system/2010/12/29/013095123.shtml", "ti'
+    output.write_bytes(b'{"url": "http://jxxznews.zjol.com.cn/a", "article_id": "1"}\n' + being_written)
+    before = output.read_bytes()
+    proc = run_crawl({"ARTICLES_OUTPUT": output, "REPLAY_ARCHIVE": snapshot_warc})
+    assert proc.returncode == 75, proc.stderr[-2000:]
+    assert output.read_bytes() == before
+    assert not (tmp_path / "out" / ".state").exists() or not any((tmp_path / "out" / ".state").iterdir())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy import Request, Spider
@@ -85,7 +86,6 @@ class XiuzhouSpider(Spider):
         spider.article_max_pages = settings.getint("ARTICLE_MAX_PAGES")
         spider.incremental = settings.getbool("INCREMENTAL")
         spider.known_listing_pages = settings.getint("INCREMENTAL_KNOWN_LISTING_PAGES")
-        spider.archive = ArchiveState.for_crawler(crawler)
         # Requests already yielded: ~45 of the ~46 links of every page repeat the
         # navigation bars.  Scrapy's dupefilter still stands behind this set (it is
         # the one JOBDIR persists); this one only saves building the requests.
@@ -95,6 +95,17 @@ class XiuzhouSpider(Spider):
         return spider
 
     # -- bookkeeping --------------------------------------------------------------
+
+    @cached_property
+    def archive(self) -> ArchiveState:
+        """What earlier runs wrote (shared with the pipelines).
+
+        Loaded at first use, in a callback: the spider is built before the
+        extensions, so loading it in ``from_crawler`` read (and repaired) the
+        output before ``CrawlLock`` could refuse the crawl, and a refused crawl
+        cut the line a running one was appending.
+        """
+        return ArchiveState.for_crawler(self.crawler)
 
     def _inc(self, key: str, count: int = 1) -> None:
         assert self.crawler.stats is not None
