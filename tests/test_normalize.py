@@ -580,3 +580,15 @@ def test_url_helpers_never_raise_on_url_like_text(url):
     article_id_from_url(url)
     article_part(url)
     listing_page_number(url)
+
+
+_WHITESPACE_ALPHABET = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u2060\ufeffa嘉"
+
+
+@settings(deadline=None, max_examples=500, derandomize=True)
+@given(st.text(alphabet=_WHITESPACE_ALPHABET) | st.text())
+def test_collapse_whitespace_is_the_regex_definition(text):
+    """The fast version (str.split) collapses exactly what ``[\\s\\u200b\\u2060\\ufeff]+`` matches."""
+    import re
+
+    assert collapse_whitespace(text) == re.sub(r"[\s\u200b\u2060\ufeff]+", " ", text).strip(" ")
