@@ -23,6 +23,7 @@ import os
 import re
 import resource
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,49 @@ def test_a_gzip_member_that_holds_no_warc_is_refused(snapshot_warc, tmp_path):
     path.write_bytes(snapshot_warc.read_bytes() + gzip.compress(b"<html>not a WARC</html>"))
     with pytest.raises(ArchiveError, match=rf"at byte offset {size}: not a WARC record"):
         WarcArchive([path])
+
+
+def _bomb(size: int) -> bytes:
+    """A gzip member that inflates to ``size`` bytes: a WARC head, then zeros."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    head = b"WARC/1.0\r\nWARC-Type: response\r\nContent-Length: %d\r\n\r\n" % size
+    chunk = bytes(1024 * 1024)
+    parts = [compressor.compress(head)]
+    parts += [compressor.compress(chunk) for _ in range(size // len(chunk))]
+    return b"".join(parts) + compressor.flush()
+
+
+def test_a_gzip_bomb_is_refused_as_it_inflates(snapshot_warc, tmp_path):
+    path = tmp_path / "hostile.warc.gz"
+    size = snapshot_warc.stat().st_size
+    bomb = _bomb(64 * 1024 * 1024)
+    assert len(bomb) < 100_000  # 64 MiB from under 100 KB
+    path.write_bytes(snapshot_warc.read_bytes() + bomb)
+    with pytest.raises(
+        ArchiveError, match=rf"at byte offset {size}: gzip member inflates past 1,048,576 bytes"
+    ):
+        WarcArchive([path], max_member_size=1024 * 1024)
+    WarcArchive([snapshot_warc], max_member_size=1024 * 1024).close()  # honest records pass the limit
+
+
+def test_a_record_inflating_past_the_limit_when_read_is_refused(snapshot_warc):
+    """The limit holds for reading too, not only indexing (an archive indexed by a looser reader)."""
+    with WarcArchive([snapshot_warc]) as archive:
+        archive.max_member_size = 100
+        url = next(iter(archive._index))
+        with pytest.raises(ArchiveError, match="gzip member inflates past 100 bytes"):
+            archive.get(url)
+
+
+def test_replay_bounds_records_by_download_maxsize(snapshot_warc, tmp_path):
+    from crawler.warc.middlewares import REPLAY_HEADER_ALLOWANCE, ReplayMiddleware
+
+    path = tmp_path / "hostile.warc.gz"
+    path.write_bytes(snapshot_warc.read_bytes() + _bomb(8 * 1024 * 1024))
+    crawler = get_crawler(Spider, {"REPLAY_ARCHIVE": str(path), "DOWNLOAD_MAXSIZE": 1024 * 1024})
+    limit = 1024 * 1024 + REPLAY_HEADER_ALLOWANCE
+    with pytest.raises(ArchiveError, match=f"gzip member inflates past {limit:,} bytes"):
+        ReplayMiddleware.from_crawler(crawler)
 
 
 def test_a_corrupt_gzip_member_is_refused(snapshot_warc, tmp_path):

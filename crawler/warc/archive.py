@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 _GZIP_MAGIC = b"\x1f\x8b"
 # Compressed bytes read at a time while indexing a .warc.gz.
 _READ_BLOCK = 64 * 1024
+#: The most a gzip member may inflate to, unless the caller says otherwise.
+DEFAULT_MAX_MEMBER_SIZE = 1024 * 1024 * 1024
 # WARC headers longer than this are not headers: the file is corrupt.
 _MAX_WARC_HEADER = 1024 * 1024
 _WARC_VERSION_RE = re.compile(rb"WARC/\d+\.\d+")
@@ -196,12 +198,20 @@ def _digest_matches(digest: str, data: bytes) -> bool | None:
     return expected.upper() == base64.b32encode(actual).decode() or expected.lower() == actual.hex()
 
 
-def _gunzip_member(data: bytes, path: str, offset: int) -> bytes:
+def _too_large(path: str, offset: int, limit: int) -> ArchiveError:
+    return ArchiveError(
+        path, offset, f"gzip member inflates past {limit:,} bytes (a record that large is refused)"
+    )
+
+
+def _gunzip_member(data: bytes, path: str, offset: int, limit: int) -> bytes:
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
     try:
-        raw = decompressor.decompress(data)
+        raw = decompressor.decompress(data, limit + 1)
     except zlib.error as exc:
         raise ArchiveError(path, offset, f"corrupt gzip member: {exc}") from None
+    if len(raw) > limit:
+        raise _too_large(path, offset, limit)
     if not decompressor.eof:
         raise ArchiveError(path, offset, "truncated gzip member")
     return raw
@@ -252,13 +262,21 @@ class WarcArchive:
     recompress`` turns it into the fast form).
 
     Raises :class:`ArchiveError` naming the file and byte offset when a
-    file is missing, corrupt or truncated: here for everything indexing
-    reads, in :meth:`get` for the rest of a record.
+    file is missing, corrupt or truncated, or when a gzip member inflates
+    past ``max_member_size`` bytes (a gzip bomb is refused before it fills
+    the memory): here for everything indexing reads, in :meth:`get` for the
+    rest of a record.
     """
 
-    def __init__(self, paths: Sequence[str | os.PathLike[str]], tracking_params: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        tracking_params: Sequence[str] = (),
+        max_member_size: int = DEFAULT_MAX_MEMBER_SIZE,
+    ) -> None:
         self.paths = [os.fspath(p) for p in paths]
         self.tracking_params = tuple(tracking_params)
+        self.max_member_size = max_member_size
         self._fds: list[int] = []
         self._index: dict[str, _Location] = {}
         self.records = 0
@@ -294,6 +312,8 @@ class WarcArchive:
         fed = 0  # compressed bytes of the current member fed so far
         decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
         out: list[bytes] = []
+        inflated = 0  # bytes the current member inflated to so far
+        limit = self.max_member_size
         shared_members = 0
         position = 0
         while position < size:
@@ -303,17 +323,25 @@ class WarcArchive:
             position += len(data)
             while data:
                 try:
-                    out.append(decompressor.decompress(data))
+                    # Bounded output: a member inflating past the limit is refused as it
+                    # inflates, never held whole in memory.
+                    chunk = decompressor.decompress(data, limit - inflated + 1)
                 except zlib.error as exc:
                     raise ArchiveError(path, offset, f"corrupt gzip member: {exc}") from None
+                inflated += len(chunk)
+                if inflated > limit:
+                    raise _too_large(path, offset, limit)
+                out.append(chunk)
                 if not decompressor.eof:
-                    fed += len(data)
-                    break
+                    tail = decompressor.unconsumed_tail
+                    fed += len(data) - len(tail)
+                    data = tail
+                    continue
                 rest = decompressor.unused_data
                 length = fed + len(data) - len(rest)
                 shared_members += self._index_member(number, path, b"".join(out), offset, length) > 1
                 offset += length
-                data, fed, out = rest, 0, []
+                data, fed, out, inflated = rest, 0, [], 0
                 decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
         if fed or any(out):
             raise ArchiveError(path, offset, "truncated gzip member: the file ends inside it")
@@ -395,7 +423,7 @@ class WarcArchive:
                 path, location.offset, "truncated record: the file is shorter than when it was indexed"
             )
         if location.gzip:
-            data = _gunzip_member(data, path, location.offset)
+            data = _gunzip_member(data, path, location.offset, self.max_member_size)
         start = location.record_offset + location.block_start
         block = data[start : start + location.block_length]
         if len(block) < location.block_length or not data.startswith(b"WARC/", location.record_offset):

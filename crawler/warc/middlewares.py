@@ -24,7 +24,7 @@ from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.warc.archive import ArchiveError, WarcArchive
+from crawler.warc.archive import DEFAULT_MAX_MEMBER_SIZE, ArchiveError, WarcArchive
 from crawler.warc.records import ORIGINAL_HEADER_PREFIX, RecordSerializer, latin1
 
 if TYPE_CHECKING:
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+#: What a replayed record may hold beyond DOWNLOAD_MAXSIZE: its WARC and HTTP headers.
+REPLAY_HEADER_ALLOWANCE = 1024 * 1024
 _HTTP_SCHEMES = ("http://", "https://")
 # Meant for the proxy, not the site: never written into the archive (credentials).
 _HOP_REQUEST_HEADERS = frozenset({b"proxy-authorization", b"proxy-connection"})
@@ -83,10 +85,18 @@ class ReplayMiddleware:
         if not paths:
             raise NotConfigured  # without a message: Scrapy would log "Disabled" at WARNING level
         tracking_params = crawler.settings.getlist("CANONICAL_TRACKING_PARAMS")
+        # A replayed body is bounded as a downloaded one is (a record's headers aside).
+        max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         try:
-            archive = WarcArchive(paths, tracking_params)
+            archive = WarcArchive(
+                paths,
+                tracking_params,
+                max_member_size=max_size + REPLAY_HEADER_ALLOWANCE
+                if max_size > 0
+                else DEFAULT_MAX_MEMBER_SIZE,
+            )
         except ArchiveError as exc:
-            # Raised from here the crawl never starts and `scrapy crawl` exits 1.
+            # Raised from here the crawl never starts and the crawl command exits 70 (EXIT_START_FAILED).
             logger.critical("Cannot replay REPLAY_ARCHIVE: %s", exc)
             raise
         logger.info(
