@@ -544,7 +544,7 @@ def test_is_toolbar_text(raw, expected):
     assert is_toolbar_text(raw) is expected
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=300, derandomize=True, database=None)
 @given(st.text())
 def test_text_normalisers_never_raise(text):
     assert collapse_whitespace(text) == collapse_whitespace(collapse_whitespace(text))
@@ -554,7 +554,7 @@ def test_text_normalisers_never_raise(text):
     assert isinstance(canonical_url(text, TRACKING), str)
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=300, derandomize=True, database=None)
 @given(st.text(alphabet=st.sampled_from("记者通讯员摄影实习生本报 　、，:：沈洁冯萍()（）")))
 def test_split_byline_never_raises_on_bylines(text):
     byline = split_byline(text)
@@ -562,7 +562,7 @@ def test_split_byline_never_raises_on_bylines(text):
         assert all(name and " " not in name for name in names)
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=300, derandomize=True, database=None)
 @given(
     st.builds(
         "{}://{}{}/{}?{}#{}".format,
@@ -585,7 +585,7 @@ def test_url_helpers_never_raise_on_url_like_text(url):
 _WHITESPACE_ALPHABET = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u2060\ufeffa嘉"
 
 
-@settings(deadline=None, max_examples=500, derandomize=True)
+@settings(deadline=None, max_examples=500, derandomize=True, database=None)
 @given(st.text(alphabet=_WHITESPACE_ALPHABET) | st.text())
 def test_collapse_whitespace_is_the_regex_definition(text):
     """The fast version (str.split) collapses exactly what ``[\\s\\u200b\\u2060\\ufeff]+`` matches."""
