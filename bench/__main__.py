@@ -10,6 +10,7 @@ c. b with ``WARC_OUTPUT``;
 d. a replay of c's WARC with ``REPLAY_ARCHIVE`` (no proxy, no network);
 e. a second, incremental run into b's output over the unchanged portal;
 z. the floor: Scrapy fetching every page of the portal with an empty callback;
+y. the same floor with the crawler's own engine settings (``engine_settings``);
 
 then g (b at N and at 4N), h (two scrapy-redis workers against one, against a
 local redis-server, ``bench.distributed``) and f (extraction alone,
@@ -47,6 +48,7 @@ from bench.distributed import (
 from bench.measure import Measure, run, run_group
 from bench.nginx import Nginx, nginx_binary
 from bench.report import SPEEDUP_TARGET, write_report
+from crawler import settings as project_settings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -71,7 +73,41 @@ ROW_TITLES = {
     "d": "replay of c's WARC (REPLAY_ARCHIVE)",
     "e": "incremental rerun into b's output",
     "z": "floor: Scrapy fetching every page, empty callback",
+    "y": "floor with the crawler's engine settings",
 }
+
+
+def engine_settings() -> dict[str, str]:
+    """What ``crawler/settings.py`` changes in Scrapy's own engine, for row y.
+
+    The floor with these is the least any crawl with the crawler's settings
+    could cost a page here: the bound on b/a that the crawler's code works under.
+    """
+    project = project_settings
+
+    def removed(components: dict[str, int | None]) -> str:
+        """Scrapy's components the crawler turns off without a replacement of its own
+        (HttpCompressionMiddleware is replaced by RetryingHttpCompressionMiddleware: kept)."""
+        enabled = [path for path, order in components.items() if order is not None]
+        return json.dumps(
+            {
+                path: None
+                for path, order in components.items()
+                if order is None
+                and path.startswith("scrapy.")
+                and not any(other.endswith(path.rsplit(".", 1)[1]) for other in enabled)
+            }
+        )
+
+    return {
+        "CONCURRENT_ITEMS": str(project.CONCURRENT_ITEMS),
+        "WARN_ON_GENERATOR_RETURN_VALUE": str(int(project.WARN_ON_GENERATOR_RETURN_VALUE)),
+        "COOKIES_ENABLED": str(int(project.COOKIES_ENABLED)),
+        "DOWNLOADER_MIDDLEWARES": removed(project.DOWNLOADER_MIDDLEWARES),
+        "SPIDER_MIDDLEWARES": removed(project.SPIDER_MIDDLEWARES),
+    }
+
+
 # Row h's workers close 1 s after the whole crawl went idle (the default, 10 s, would
 # add 10 s to every run); the rest of the distributed settings keep their defaults.
 WORKER_SETTINGS = {"MAX_IDLE_TIME_BEFORE_CLOSE": "1"}
@@ -156,11 +192,14 @@ class Bench:
 
     # -- the rows --------------------------------------------------------------------
 
-    def generic(self, server: Nginx, rnd: int, articles: int, urls: Path | None = None) -> RunResult:
-        row = "z" if urls else "a"
+    def generic(
+        self, server: Nginx, rnd: int, articles: int, urls: Path | None = None, *, engine: bool = False
+    ) -> RunResult:
+        row = ("y" if engine else "z") if urls else "a"
         rundir = self.workdir / "runs" / f"{row}-{articles}-r{rnd}"
         stats_path = rundir / "stats.json"
-        cmd = [PYTHON, "-m", "bench.generic_spider", "--stats", str(stats_path), *self.settings()]
+        extra = engine_settings() if engine else None
+        cmd = [PYTHON, "-m", "bench.generic_spider", "--stats", str(stats_path), *self.settings(extra)]
         if urls:
             cmd += ["--urls", str(urls)]
         measure = run(cmd, env=self.env(server.proxy), cwd=ROOT, log=rundir / "log.txt", server=server)
@@ -290,6 +329,7 @@ class Bench:
                 e.note = f"{e.records_written} new records"
                 if self.args.floor:
                     self.generic(server, rnd, articles, urls=urls)
+                    self.generic(server, rnd, articles, urls=urls, engine=True)
             if self.args.profile:
                 self.profile_b(server, articles)
 
@@ -575,7 +615,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "at 5000 on 2 idle cores)",
     )
     parser.add_argument("--only", default="abcdefghz", help="rows to run, e.g. 'f' or 'h' (default all)")
-    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor row")
+    parser.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor rows (z, y)")
     parser.add_argument(
         "--no-profile",
         dest="profile",

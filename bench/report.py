@@ -15,6 +15,7 @@ ROWS = {
     "d": "d. replay of c's WARC (`REPLAY_ARCHIVE`)",
     "e": "e. incremental rerun into b's output",
     "z": "floor: Scrapy fetching every page, empty callback",
+    "y": "y. floor with the crawler's engine settings (`CONCURRENT_ITEMS`, middlewares off, …)",
 }
 
 
@@ -102,8 +103,10 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     za = _round_ratios(runs, "z", "a")
     zb = _round_ratios(runs, "z", "b")
     s["b/a"], s["c/b"], s["d/b"], s["e/b requests"], s["z/a"], s["z/b"] = ab, cb, db, eb, za, zb
+    s["y/a"], s["y/b"] = _round_ratios(runs, "y", "a"), _round_ratios(runs, "y", "b")
     cpu = {
-        key: _round_ratios(runs, key[0], key[2], key=_cpu_rate) for key in ("b/a", "c/b", "d/b", "z/a", "z/b")
+        key: _round_ratios(runs, key[0], key[2], key=_cpu_rate)
+        for key in ("b/a", "c/b", "d/b", "z/a", "z/b", "y/a", "y/b")
     }
     s["cpu"] = cpu
     e_articles = [r["article_pages"] for r in _by(runs, "e")]
@@ -234,6 +237,11 @@ def render(data: dict[str, Any]) -> str:
             "| (bound) floor/a: the largest b/a any crawl could reach here "
             f"| {_fmt(s['z/a'], 2)} | {_fmt(s['cpu']['z/a'], 2)} | |"
         )
+    if s["y/a"]:
+        add(
+            "| (bound) floor with the crawler's engine settings/a: the largest b/a a crawl with them could reach "
+            f"| {_fmt(s['y/a'], 2)} | {_fmt(s['cpu']['y/a'], 2)} | |"
+        )
     add(
         "| every crawl's records equal the generator's expected records"
         + (", no article written twice by two workers" if data.get("distributed") else "")
@@ -245,7 +253,7 @@ def render(data: dict[str, Any]) -> str:
     add(f"## Rows a–e: interleaved, {args.get('repeat')} rounds, portal of {rows_n} articles")
     add("")
     add(
-        "Each round runs a, b, c, d, e and the floor one after the other. pages/s: responses received over "
+        "Each round runs a, b, c, d, e and the floors (z, y) one after the other. pages/s: responses received over "
         "the crawl's own time (Scrapy's `start_time` to `finish_time`); CPU: user + system time of the "
         "whole process (start-up included), per page; peak RSS: the process's `VmHWM`; nginx: its "
         "CPU time (master and worker) as a share of the crawler's."
@@ -253,7 +261,7 @@ def render(data: dict[str, Any]) -> str:
     add("")
     add("| row | pages | pages/s | CPU ms/page | peak RSS MB | nginx CPU | records |")
     add("|---|---|---|---|---|---|---|")
-    for row in ("a", "b", "c", "d", "e", "z"):
+    for row in ("a", "b", "c", "d", "e", "z", "y"):
         rs = _by(runs, row)
         if not rs:
             continue
@@ -273,7 +281,7 @@ def render(data: dict[str, Any]) -> str:
     add("")
     add("Ratios, per round (pages/s; by CPU time per page in brackets):")
     add("")
-    for key in ("b/a", "c/b", "d/b", "e/b requests", "z/a", "z/b"):
+    for key in ("b/a", "c/b", "d/b", "e/b requests", "z/a", "z/b", "y/a", "y/b"):
         if s[key]:
             by_cpu = s["cpu"].get(key) or []
             cells = [
@@ -281,7 +289,7 @@ def render(data: dict[str, Any]) -> str:
             ]
             add(f"- {key}: " + ", ".join(cells))
     add("")
-    if not any(_by(runs, row) for row in "abcdez"):
+    if not any(_by(runs, row) for row in "abcdezy"):
         del lines[rows_start:]  # not run (``--only``)
     g = _by(runs, "g")
     if g:
