@@ -2,9 +2,9 @@
 
 Pieces the row (``Bench.distributed`` in ``bench.__main__``) is made of:
 
-- ``RedisServer``: a real ``redis-server`` on 127.0.0.1 on a free port, no
-  persistence, in its own directory, ended by its PID (as the tests' one,
-  ``tests/servers/redis_server.py``); ``reset`` empties it between runs;
+- ``RedisServer``: the tests' real ``redis-server`` (``tests/servers/redis_server.py``:
+  127.0.0.1, a free port, no persistence, ended by its PID), installed first
+  when missing; ``reset`` empties it between runs;
 - ``RedisSampler``: called every 50 ms while the workers run, it reads, at
   most every 0.2 s and in one round trip, ``INFO memory`` ``used_memory``,
   the seen-set's size (``SCARD``) and memory (``MEMORY USAGE``) and the
@@ -23,8 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -33,12 +31,14 @@ from typing import TYPE_CHECKING, Any, Self
 
 import psutil
 
+from tests.servers.redis_server import RedisServer as TestRedisServer
+from tests.servers.redis_server import run_redis_server
+
 if TYPE_CHECKING:
     from pathlib import Path
     from types import TracebackType
 
 SAMPLE_INTERVAL_S = 0.2
-_STARTUP_TIMEOUT_S = 20.0
 
 
 def redis_binary() -> str:
@@ -58,30 +58,25 @@ def redis_binary() -> str:
     return shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class RedisServer:
-    """One ``redis-server`` on 127.0.0.1 in ``workdir``; a context manager that ends it by its PID."""
+    """The tests' ``redis-server`` (``tests.servers.redis_server.run_redis_server``: 127.0.0.1, a
+    free port, no persistence, ended by its PID) with what the row reads of it; a context manager."""
 
     def __init__(self, workdir: Path) -> None:
         self.dir = workdir.resolve()
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
+        self._stack = contextlib.ExitStack()
+        self.server: TestRedisServer | None = None
         self._client: Any = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        assert self.server is not None
+        return self.server.url
 
     def client(self) -> Any:
         if self._client is None:
-            import redis
-
-            self._client = redis.Redis(host="127.0.0.1", port=self.port, db=0)
+            assert self.server is not None
+            self._client = self._stack.enter_context(contextlib.closing(self.server.client()))
         return self._client
 
     def version(self) -> str:
@@ -89,39 +84,11 @@ class RedisServer:
         return " ".join(out.stdout.split()[:3])  # "Redis server v=7.0.15"
 
     def start(self) -> Self:
-        binary = redis_binary()
+        redis_binary()  # installed first when missing
         self.dir.mkdir(parents=True, exist_ok=True)
-        for _ in range(5):
-            self.port = _free_port()
-            command = [
-                binary,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(self.dir),
-                "--save", "",
-                "--appendonly", "no",
-                "--protected-mode", "yes",
-                "--logfile", str(self.dir / "redis.log"),
-            ]  # fmt: skip
-            self.process = subprocess.Popen(
-                command, cwd=self.dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-            )
-            deadline = time.monotonic() + _STARTUP_TIMEOUT_S
-            while self.process.poll() is None and time.monotonic() < deadline:
-                if self._ping():
-                    self._quiet()
-                    return self
-                time.sleep(0.05)
-            self.stop()  # the port was taken in between, or it failed: try another
-        raise RuntimeError(f"redis-server did not start: see {self.dir / 'redis.log'}")
-
-    def _ping(self) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
-                sock.sendall(b"PING\r\n")
-                return sock.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
+        self.server = self._stack.enter_context(run_redis_server(self.dir))
+        self._quiet()
+        return self
 
     def _quiet(self) -> None:
         """No per-command latency histograms (Redis ≥ 7): each command's first call would allocate
@@ -141,28 +108,18 @@ class RedisServer:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server so far."""
-        if self.process is None:
+        if self.server is None:
             return 0.0
         try:
-            times = psutil.Process(self.process.pid).cpu_times()
+            times = psutil.Process(self.server.pid).cpu_times()
         except psutil.NoSuchProcess:
             return 0.0
         return times.user + times.system
 
     def stop(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=_STARTUP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.process = None
+        self._client = None
+        self.server = None
+        self._stack.close()
 
     def __enter__(self) -> Self:
         return self.start()

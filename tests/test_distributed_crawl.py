@@ -253,23 +253,27 @@ def test_a_rerun_of_two_workers_appends_nothing(workers, two_workers):
     assert sum(stat(log, "pages/listing")) > 0
 
 
+def kill_mid_crawl(workers, name):
+    """SIGKILL worker ``name`` once it has written records and holds requests in flight."""
+    wait_until(
+        lambda: (
+            workers.shard(name).exists()
+            and len(workers.shard(name).read_bytes().splitlines()) >= 2
+            and workers.held(name) > 0
+        ),
+        f"worker {name} holds requests and wrote records",
+        workers,
+    )
+    workers.kill(name)
+    del workers.procs[name]
+
+
 def test_a_worker_killed_mid_crawl_loses_nothing(workers, first_crawl):
     workers.hold_start()
     workers.start("a", **slow(0.25))
     workers.start("b", **slow(0.25))
     workers.release_start("a", "b")
-    # Kill "a" once it has written records and holds requests in flight.
-    wait_until(
-        lambda: (
-            workers.shard("a").exists()
-            and len(workers.shard("a").read_bytes().splitlines()) >= 2
-            and workers.held("a") > 0
-        ),
-        "worker a holds requests and wrote records",
-        workers,
-    )
-    workers.kill("a")
-    del workers.procs["a"]
+    kill_mid_crawl(workers, "a")
     assert workers.wait() == {"b": 0}, workers.log_tails()
     log = workers.log_text()
     requeued = re.search(r"Requeued (\d+) in-flight requests of 1 worker", log)
@@ -282,17 +286,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(workers, first_crawl):
 
 def test_a_run_whose_only_worker_was_killed_is_resumed_by_the_next(workers, first_crawl):
     workers.start("a", **slow(0.25))
-    wait_until(
-        lambda: (
-            workers.shard("a").exists()
-            and len(workers.shard("a").read_bytes().splitlines()) >= 2
-            and workers.held("a") > 0
-        ),
-        "worker a holds requests and wrote records",
-        workers,
-    )
-    workers.kill("a")
-    del workers.procs["a"]
+    kill_mid_crawl(workers, "a")
     workers.start("c")
     assert workers.wait() == {"c": 0}, workers.log_tails()
     log = workers.log_text()

@@ -6,10 +6,7 @@ import json
 import os
 
 import pytest
-from scrapy import Spider
 from scrapy.settings import Settings
-from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 
 from crawler import signals
 from crawler.distributed import apply_worker_settings, is_worker
@@ -17,20 +14,11 @@ from crawler.distributed.merge import lock_shards
 from crawler.distributed.shards import ShardWriterPipeline, WorkerCrawlLock
 from crawler.extensions.lock import LOCK_FILE_NAME, CrawlLocked, FileLock
 from crawler.items import RECORD_FIELDS, ArticleRecord
-from tests import project_settings
+from tests import open_writer
 
 
 def make_shard_writer(output, worker="host-42"):
-    crawler = get_crawler(
-        Spider,
-        project_settings(
-            ARTICLES_OUTPUT=str(output), DISTRIBUTED_WORKER_ID=worker, ARTICLES_FSYNC_EVERY=1, EXTENSIONS={}
-        ),
-    )
-    crawler.stats.open_spider()
-    writer = build_from_crawler(ShardWriterPipeline, crawler)
-    writer.open_spider()
-    return crawler, writer
+    return open_writer(ShardWriterPipeline, output, DISTRIBUTED_WORKER_ID=worker)
 
 
 def test_each_record_is_one_whole_line_of_the_worker_shard(tmp_path):

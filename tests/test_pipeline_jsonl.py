@@ -11,17 +11,15 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
-from scrapy import Spider
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import build_from_crawler
-from scrapy.utils.test import get_crawler
 
 from crawler import signals
 from crawler.items import RECORD_FIELDS, ArticleRecord
 from crawler.pipelines.dedup import DedupPipeline
 from crawler.pipelines.jsonl import JsonLinesWriterPipeline
 from crawler.state import state_dir
-from tests import project_settings
+from tests import open_writer
 from tests.crawl import read_jsonl
 
 if TYPE_CHECKING:
@@ -43,14 +41,7 @@ def record(article_id: str, text: str = "正文", **fields) -> ArticleRecord:
 
 
 def make_writer(output, **settings):
-    crawler = get_crawler(
-        Spider,
-        project_settings(ARTICLES_OUTPUT=str(output), ARTICLES_FSYNC_EVERY=1, EXTENSIONS={}, **settings),
-    )
-    crawler.stats.open_spider()
-    writer = build_from_crawler(JsonLinesWriterPipeline, crawler)
-    writer.open_spider()
-    return crawler, writer
+    return open_writer(JsonLinesWriterPipeline, output, **settings)
 
 
 def test_writes_new_records_once_in_id_order_with_also_at(tmp_path):

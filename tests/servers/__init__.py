@@ -9,6 +9,7 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +24,18 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parents[2]
 _STARTUP_TIMEOUT = 20.0
+
+
+def serve_until_killed(handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
+    """Serve ``handler`` on 127.0.0.1:``port`` (0: any free one) until killed.
+
+    Prints ``listening on HOST:PORT`` once bound: the line ``run_listening_server`` waits for.
+    """
+    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        server.daemon_threads = True
+        host, bound_port = server.server_address[:2]
+        print(f"listening on {host}:{bound_port}", flush=True)
+        server.serve_forever()
 
 
 @contextmanager

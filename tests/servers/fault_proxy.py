@@ -71,7 +71,7 @@ import threading
 import time
 from contextlib import contextmanager
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TextIO
 from urllib.parse import urlsplit
@@ -79,6 +79,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import Settings
 
 from crawler.warc.archive import ArchiveError, WarcArchive
+from tests.servers import serve_until_killed
 
 if TYPE_CHECKING:
     import os
@@ -387,11 +388,7 @@ def serve(
             "log_file": log_file,
         },
     )
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        server.daemon_threads = True
-        host, bound_port = server.server_address[:2]
-        print(f"listening on {host}:{bound_port}", flush=True)
-        server.serve_forever()
+    serve_until_killed(handler, port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

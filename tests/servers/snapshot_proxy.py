@@ -17,12 +17,13 @@ import argparse
 import logging
 import sys
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, ClassVar
 
 from scrapy.settings import Settings
 
 from crawler.warc.archive import ArchiveError, WarcArchive
+from tests.servers import serve_until_killed
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -87,11 +88,7 @@ def serve(warc_paths: Sequence[str], port: int = 0, tracking_params: Sequence[st
     """Serve the archive on 127.0.0.1:``port`` (0: any free port) until killed."""
     archive = WarcArchive(warc_paths, tracking_params)
     handler = type("Handler", (SnapshotProxyHandler,), {"archive": archive})
-    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        server.daemon_threads = True
-        host, bound_port = server.server_address[:2]
-        print(f"listening on {host}:{bound_port}", flush=True)
-        server.serve_forever()
+    serve_until_killed(handler, port)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
