@@ -6,7 +6,7 @@ objects feed raw text in, the loader hands a normalised ``ArticleRecord`` out.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from itemloaders.processors import Identity, TakeFirst
@@ -15,6 +15,7 @@ from scrapy.loader import ItemLoader
 
 from crawler.items import ArticleRecord
 from crawler.normalize import (
+    Byline,
     collapse_whitespace,
     content_hash,
     drop_empty,
@@ -25,23 +26,11 @@ from crawler.normalize import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 
 def _text(value: str | None) -> str | None:
     return drop_empty(collapse_whitespace(value))
-
-
-def _reporters(byline: str) -> list[str]:
-    return split_byline(byline).reporters
-
-
-def _correspondents(byline: str) -> list[str]:
-    return split_byline(byline).correspondents
-
-
-def _photographers(byline: str) -> list[str]:
-    return split_byline(byline).photographers
 
 
 def _image(image: dict[str, Any]) -> dict[str, Any] | None:
@@ -90,6 +79,28 @@ class MapEach:
         return list(values)
 
 
+@dataclass(frozen=True)
+class BylineRole:
+    """Input processor of a role field: the names each byline gives that role, in order.
+
+    Equal (and hashing alike) for equal roles whatever the memo: itemloaders
+    looks processors up in a cache of their signatures, and a processor that
+    were new to it on every loader would be inspected again each time.
+    """
+
+    role: str
+    memo: dict[str, Byline] = field(default_factory=dict, compare=False, repr=False)
+
+    def __call__(self, bylines: Iterable[str]) -> list[str]:
+        names: list[str] = []
+        for byline in bylines:
+            roles = self.memo.get(byline)
+            if roles is None:
+                roles = self.memo[byline] = split_byline(byline)
+            names += getattr(roles, self.role)
+        return names
+
+
 class ArticleLoader(ItemLoader):
     """Declares how each raw value becomes a field of ``ArticleRecord``."""
 
@@ -100,11 +111,8 @@ class ArticleLoader(ItemLoader):
     title_in = MapEach(strip_site_suffix, drop_empty)
     published_at_in = MapEach(parse_published_at)
 
-    reporters_in = MapEach(_reporters)
     reporters_out = staticmethod(_unique)
-    correspondents_in = MapEach(_correspondents)
     correspondents_out = staticmethod(_unique)
-    photographers_in = MapEach(_photographers)
     photographers_out = staticmethod(_unique)
 
     breadcrumbs_out = Identity()
@@ -116,6 +124,14 @@ class ArticleLoader(ItemLoader):
     related_in = MapEach(_link)
     related_out = staticmethod(_unique)
     also_at_out = Identity()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The three role fields are fed the same byline: one memo, one split.
+        bylines: dict[str, Byline] = {}
+        self.reporters_in = BylineRole("reporters", bylines)
+        self.correspondents_in = BylineRole("correspondents", bylines)
+        self.photographers_in = BylineRole("photographers", bylines)
 
     # Processors are declared here only, never in ArticleRecord's field
     # metadata: looking there (ItemAdapter, dataclasses.fields()) for every

@@ -9,10 +9,12 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
-from crawler.pages.article import ArticlePage
+from crawler.pages.article import _LANDMARK_FIRST_CHARS_RE, _LANDMARK_RE, ArticlePage
 from crawler.portal import Portal
 from tests import PORTAL_DIR
 from tests.snapshots import expected_records
@@ -195,3 +197,19 @@ def test_body_images_and_captions(portal, body, images, paragraphs):
     record = page_for(SEED_URL, html, portal).load_item()
     assert record.images == images
     assert record.paragraphs == paragraphs
+
+
+@settings(deadline=None, max_examples=500, derandomize=True, database=None)
+@given(st.text(alphabet="来源作者编辑您当前的位置你相关稿件精彩推荐图片 ：:>x\u3000", max_size=30))
+def test_landmark_prefilter_passes_every_text_the_landmark_regex_matches(text):
+    # _labelled_text runs the landmark regex only on texts the character class finds something in.
+    if _LANDMARK_RE.search(text):
+        assert _LANDMARK_FIRST_CHARS_RE.search(text)
+
+
+@pytest.mark.parametrize(
+    "landmark", ["来源：", "作者：", "编辑：", "您当前的位置", "你的位置", "相关稿件", "精彩推荐"]
+)
+def test_every_landmark_passes_the_prefilter(landmark):
+    assert _LANDMARK_RE.search(landmark)
+    assert _LANDMARK_FIRST_CHARS_RE.search(landmark)

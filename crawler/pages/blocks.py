@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 from crawler.normalize import collapse_whitespace
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from lxml.etree import _Element
 
 BLOCK_TAGS = frozenset(
@@ -44,67 +42,70 @@ def _is_centered(element: _Element) -> bool:
     return align == "center" or "text-align:center" in style or element.tag == "center"
 
 
-_ENTER, _LEAVE = object(), object()
+def page_blocks(root: _Element) -> list[Block]:
+    """The text and image blocks under ``root``, in document order.
 
-
-def iter_blocks(root: _Element) -> Iterator[Block]:
-    """Yield the text and image blocks under ``root`` in document order."""
+    One loop over an explicit stack, not recursion: a hostile page nests
+    elements deeper than Python's recursion limit (tests/test_hostile_pages.py).
+    Each stack entry is an element to enter, or the work left after an
+    element's children (its block's end and its tail).  Written as one loop
+    because a generator per element cost as much as the rest of the body's
+    reading (docs/benchmarks.md).
+    """
+    blocks: list[Block] = []
     buffer: list[str] = []
-    state = {"centered": False, "image_owner": None, "owner_used": False}
+    centered_now = False  # the centring of the block the buffer belongs to
+    image_owner: object | None = None  # the block element of the last image
 
-    def flush(owner: object | None = None) -> Iterator[Block]:
+    def flush(owner: object | None) -> None:
         text = collapse_whitespace("".join(buffer))
         buffer.clear()
         if text:
-            same = state["image_owner"] is not None and state["image_owner"] is owner
-            yield Block(text=text, centered=bool(state["centered"]), after_image_in_same_element=same)
+            same = image_owner is not None and image_owner is owner
+            blocks.append(Block(text=text, centered=centered_now, after_image_in_same_element=same))
 
-    def enter(element: _Element, centered: bool, owner: object | None) -> Iterator[Block]:
-        """The work before an element's children; leaves on ``stack`` what comes after them."""
-        tag = element.tag if isinstance(element.tag, str) else None
-        if tag is None:  # comments and processing instructions: only their tail is text
+    # (element, centered, owner) to enter; (None, element, closes_block, here_centered, centered, owner) to leave
+    stack: list[tuple[Any, ...]] = [(root, False, None)]
+    while stack:
+        entry = stack.pop()
+        if entry[0] is None:
+            _, element, closes_block, here_centered, centered, owner = entry
+            if closes_block:
+                centered_now = here_centered
+                flush(owner)
+                centered_now = centered
             if element.tail:
                 buffer.append(element.tail)
-            return
+            continue
+        element, centered, owner = entry
+        tag = element.tag
+        if not isinstance(tag, str):  # comments and processing instructions: only their tail is text
+            if element.tail:
+                buffer.append(element.tail)
+            continue
         tag = tag.lower()
         if tag in SKIP_TAGS:
             if element.tail:
                 buffer.append(element.tail)
-            return
+            continue
         is_block = tag in BLOCK_TAGS
         here_centered = centered or _is_centered(element)
         if is_block:
-            state["centered"] = here_centered
-            yield from flush(owner)
+            centered_now = here_centered
+            flush(owner)
             if tag != "br":
                 owner = element
         if tag == "img":
-            yield from flush(owner)
+            flush(owner)
             src = element.get("src") or element.get("data-src")
             if src:
-                state["image_owner"] = owner
-                yield Block(image_src=src.strip(), centered=here_centered)
+                image_owner = owner
+                blocks.append(Block(image_src=src.strip(), centered=here_centered))
         if element.text and tag != "br":
             buffer.append(element.text)
-        stack.append((_LEAVE, element, (is_block and tag != "br", here_centered, centered, owner)))
-        stack.extend((_ENTER, child, (here_centered, owner)) for child in reversed(element))
+        stack.append((None, element, is_block and tag != "br", here_centered, centered, owner))
+        stack.extend([(child, here_centered, owner) for child in reversed(element)])
 
-    def leave(
-        element: _Element, closes_block: bool, here_centered: bool, centered: bool, owner: object | None
-    ) -> Iterator[Block]:
-        if closes_block:
-            state["centered"] = here_centered
-            yield from flush(owner)
-            state["centered"] = centered
-        if element.tail:
-            buffer.append(element.tail)
-
-    # An explicit stack, not recursion: a hostile page nests elements deeper than
-    # Python's recursion limit (tests/test_hostile_pages.py).
-    stack: list[tuple[object, _Element, tuple[Any, ...]]] = [(_ENTER, root, (False, None))]
-    while stack:
-        step, element, args = stack.pop()
-        yield from (enter if step is _ENTER else leave)(element, *args)
-
-    state["centered"] = False
-    yield from flush(None)
+    centered_now = False
+    flush(None)
+    return blocks
