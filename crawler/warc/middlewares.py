@@ -25,9 +25,17 @@ from scrapy.responsetypes import responsetypes
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.warc.archive import DEFAULT_MAX_MEMBER_SIZE, ArchiveError, WarcArchive
-from crawler.warc.records import ORIGINAL_HEADER_PREFIX, RecordSerializer, latin1
+from crawler.warc.records import (
+    DEFAULT_COMPRESSION_LEVEL,
+    ORIGINAL_HEADER_PREFIX,
+    RecordSerializer,
+    compression_level,
+    new_record_id,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from scrapy.crawler import Crawler
     from scrapy.http import Request
     from scrapy.statscollectors import StatsCollector
@@ -39,6 +47,16 @@ REPLAY_HEADER_ALLOWANCE = 1024 * 1024
 _HTTP_SCHEMES = ("http://", "https://")
 # Meant for the proxy, not the site: never written into the archive (credentials).
 _HOP_REQUEST_HEADERS = frozenset({b"proxy-authorization", b"proxy-connection"})
+_ORIGINAL_HEADER_PREFIX = ORIGINAL_HEADER_PREFIX.encode("ascii")
+
+
+def _header_lists(headers: Headers) -> Iterable[tuple[bytes, list[bytes]]]:
+    """Return ``headers.items()``: each name with its values, as bytes.
+
+    A ``Headers`` is a dict of the normalised names to their lists of
+    values: its own items, read directly, skip a ``getlist`` call per name.
+    """
+    return dict.items(headers) if type(headers) is Headers else headers.items()
 
 
 class ReplayMiddleware:
@@ -196,10 +214,10 @@ class WarcRecorderMiddleware:
 
     SKIPPED_FLAGS = frozenset({"replay", "replay-miss", "cached"})
 
-    def __init__(self, path: str, crawler: Crawler) -> None:
+    def __init__(self, path: str, crawler: Crawler, level: int = DEFAULT_COMPRESSION_LEVEL) -> None:
         self.path = path
         self.crawler = crawler
-        self.serializer = RecordSerializer()
+        self.serializer = RecordSerializer(level)
         self.warcinfo_id = ""
         self._file: BinaryIO | None = None
 
@@ -208,7 +226,13 @@ class WarcRecorderMiddleware:
         path = crawler.settings.get("WARC_OUTPUT")
         if not path:
             raise NotConfigured  # without a message: Scrapy would log "Disabled" at WARNING level
-        middleware = cls(str(path), crawler)
+        try:
+            level = compression_level(
+                crawler.settings.get("WARC_COMPRESSION_LEVEL", DEFAULT_COMPRESSION_LEVEL)
+            )
+        except ValueError as exc:
+            raise ValueError(f"WARC_COMPRESSION_LEVEL: {exc}") from None
+        middleware = cls(str(path), crawler, level)
         middleware.open()
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -258,52 +282,52 @@ class WarcRecorderMiddleware:
         warc_headers: dict[str, str] = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
         if response.ip_address is not None:
             warc_headers["WARC-IP-Address"] = str(response.ip_address)
-        response_headers = self._response_headers(response)
         response_warc_headers = dict(warc_headers)
         if "dataloss" in response.flags:
             response_warc_headers["WARC-Truncated"] = "disconnect"
-        response_record = self.serializer.response_record(
+        # Given last, the record id sits where warcio puts the one it draws.
+        response_id = new_record_id()
+        response_warc_headers["WARC-Record-ID"] = response_id
+        response_member = self.serializer.response_record(
             url,
             response_warc_headers,
             response.status,
-            response_headers,
+            self._response_headers(response),
             response.body,
             protocol=response.protocol or "HTTP/1.1",
         )
-        response_id = response_record.rec_headers.get_header("WARC-Record-ID")
-        request_record = self.serializer.request_record(
+        request_member = self.serializer.request_record(
             url,
-            {**warc_headers, "WARC-Concurrent-To": response_id},
+            {**warc_headers, "WARC-Concurrent-To": response_id, "WARC-Record-ID": new_record_id()},
             method=request.method,
             headers=[
-                (latin1(k), latin1(v))
-                for k, values in request.headers.items()
-                if k.lower() not in _HOP_REQUEST_HEADERS
-                for v in values
+                (name, value)
+                for name, values in _header_lists(request.headers)
+                if name.lower() not in _HOP_REQUEST_HEADERS
+                for value in values
             ],
             body=request.body,
         )
         # One write and one flush for the pair: half the system calls, and a
         # crash still leaves whole records.
-        self._write(self.serializer.to_bytes(request_record) + self.serializer.to_bytes(response_record))
+        self._write(request_member + response_member)
         self.stats.inc_value("warc/records_written", 2)
 
     @staticmethod
-    def _response_headers(response: Response) -> list[tuple[str, str]]:
-        headers: list[tuple[str, str]] = []
+    def _response_headers(response: Response) -> list[tuple[bytes, bytes]]:
+        """The response's header lines as bytes, ``Transfer-Encoding`` kept under another name."""
+        headers: list[tuple[bytes, bytes]] = []
         dechunked = False
-        for name, values in response.headers.items():
-            key = latin1(name)
-            for value in values:
-                if key.lower() == "transfer-encoding":
-                    # The body is stored de-chunked: keep the fact, not the framing.
-                    headers.append((ORIGINAL_HEADER_PREFIX + key, latin1(value)))
-                    dechunked = True
-                else:
-                    headers.append((key, latin1(value)))
+        for name, values in _header_lists(response.headers):
+            if name.lower() == b"transfer-encoding":
+                # The body is stored de-chunked: keep the fact, not the framing.
+                headers += ((_ORIGINAL_HEADER_PREFIX + name, value) for value in values)
+                dechunked = dechunked or bool(values)
+            else:
+                headers += ((name, value) for value in values)
         if dechunked:
-            headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
-            headers.append(("Content-Length", str(len(response.body))))
+            headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+            headers.append((b"Content-Length", str(len(response.body)).encode("ascii")))
         return headers
 
     def spider_closed(self, **kwargs: Any) -> None:

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawler.warc.records import RecordSerializer, latin1, record_id
+from crawler.warc.records import RecordSerializer, record_id
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -83,7 +83,7 @@ def _body(snapshot_dir: Path, entry: dict[str, Any], where: str) -> bytes:
         raise ManifestError(f"{where}: {path} does not convert from UTF-8 to {encoding}: {exc}") from exc
 
 
-def _headers(entry: dict[str, Any], body: bytes, where: str) -> list[tuple[str, str]]:
+def _headers(entry: dict[str, Any], body: bytes, where: str) -> list[tuple[bytes, bytes]]:
     headers = entry.get("headers", [])
     if not isinstance(headers, list) or not all(
         isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
@@ -92,9 +92,11 @@ def _headers(entry: dict[str, Any], body: bytes, where: str) -> list[tuple[str, 
         raise ManifestError(f"{where}: headers must be a list of [name, value] string pairs")
     # The manifest is text: header values are sent as UTF-8 bytes.
     pairs = [
-        (name, latin1(value.encode("utf-8"))) for name, value in headers if name.lower() != "content-length"
+        (name.encode("latin-1"), value.encode("utf-8"))
+        for name, value in headers
+        if name.lower() != "content-length"
     ]
-    pairs.append(("Content-Length", str(len(body))))
+    pairs.append((b"Content-Length", str(len(body)).encode("ascii")))
     return pairs
 
 
@@ -139,7 +141,7 @@ def iter_records(snapshot_dir: Path, filename: str) -> Iterator[bytes]:
         response = serializer.response_record(
             url, {"WARC-Record-ID": response_id, "WARC-Date": date}, status, headers, body
         )
-        request = serializer.request_record(
+        yield serializer.request_record(
             url,
             {
                 "WARC-Record-ID": record_id("request", url, *suffix),
@@ -147,8 +149,7 @@ def iter_records(snapshot_dir: Path, filename: str) -> Iterator[bytes]:
                 "WARC-Concurrent-To": response_id,
             },
         )
-        yield serializer.to_bytes(request)
-        yield serializer.to_bytes(response)
+        yield response
 
 
 def pack(snapshot_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -> int:
