@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def _text(value: str | None) -> str | None:
-    return drop_empty(collapse_whitespace(value))
+    return collapse_whitespace(value) or None
 
 
 def _image(image: dict[str, Any]) -> dict[str, Any] | None:

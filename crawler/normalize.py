@@ -279,6 +279,7 @@ def split_byline(byline: str | None) -> Byline:
 # ---------------------------------------------------------------------------
 
 _COLON = "[:：]"
+_COLON_RE = re.compile(_COLON)
 
 
 def strip_label(text: str | None, labels: Sequence[str]) -> str:
@@ -726,7 +727,7 @@ _FURNITURE_MAX_CHARS = 120
 
 def _words(text: str) -> list[str]:
     """The words of a toolbar text, colons dropped (``字号：大 中 小``)."""
-    return re.sub(_COLON, " ", text).split()
+    return _COLON_RE.sub(" ", text).split()
 
 
 def _are_toolbar_words(words: Iterable[str]) -> bool:
@@ -764,7 +765,7 @@ def is_toolbar_text(text: str | None) -> bool:
     words = _words(text)
     if _are_toolbar_words(words) and not all(word.isdigit() for word in words):
         return True
-    if unpad_name(re.sub(_COLON, "", text)) in _RELATED_HEADINGS:
+    if unpad_name(_COLON_RE.sub("", text)) in _RELATED_HEADINGS:
         return True
     if len(text) > _FURNITURE_MAX_CHARS:
         return False
