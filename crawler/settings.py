@@ -141,6 +141,15 @@ INCREMENTAL_KNOWN_LISTING_PAGES = 2
 REPLAY_ARCHIVE = ""
 # Record every downloaded response into this gzip WARC file.
 WARC_OUTPUT = ""
+# zlib level (1-9) of WARC_OUTPUT's gzip members.  Measured on 400 article
+# pages of 13 KB (recorder CPU ms a page, file bytes a page):
+#   level 1: 0.213 ms, 5960 B (+5.0 %)    level 5: 0.254 ms, 5702 B (+0.4 %)
+#   level 3: 0.215 ms, 5870 B (+3.4 %)    level 6: 0.258 ms, 5690 B (+0.2 %)
+#   level 4: 0.246 ms, 5762 B (+1.5 %)    level 9: 0.267 ms, 5679 B
+# 9 stays the default: 6 or 5 would save 3-5 % of the recorder's CPU, and the
+# archive keeps its size for as long as it is kept.  A CPU-bound crawl that
+# records can take 3: a fifth less recorder CPU for 3.4 % larger files.
+WARC_COMPRESSION_LEVEL = 9
 
 # --- Scheduled runs: lock, health, reports, progress -------------------------------
 CRAWL_LOCK_ENABLED = True

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import subprocess
 import sys
+import zlib
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pytest
@@ -15,9 +17,11 @@ from scrapy.http import HtmlResponse, Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordbuilder import RecordBuilder
 
 from crawler.warc.archive import WarcArchive
 from crawler.warc.middlewares import WarcRecorderMiddleware
+from crawler.warc.records import gzip_member
 from tests.servers import run_crawl, run_snapshot_proxy
 from tests.test_downloadermiddleware_replay import REPLAY_ORDER, SITE, build_snapshot, replay_settings
 
@@ -232,3 +236,90 @@ def test_record_through_the_snapshot_proxy_then_replay(tmp_path):
     assert len(live.items) == 5
     assert replay.stats["replay/hit"] == len(responses)  # the 404 of the proxy was recorded too
     assert "replay/missing" not in replay.stats
+
+
+def record_pages(output: Path, monkeypatch: pytest.MonkeyPatch, **settings: object) -> bytes:
+    """Record two pages into ``output`` with fixed record ids and dates; return the file."""
+    ids = (f"<urn:uuid:00000000-0000-4000-8000-{n:012d}>" for n in range(100))
+    monkeypatch.setattr("crawler.warc.middlewares.new_record_id", lambda: next(ids))
+    monkeypatch.setattr(RecordBuilder, "_make_warc_id", classmethod(lambda cls: next(ids)))
+    monkeypatch.setattr(RecordBuilder, "_make_warc_date", classmethod(lambda cls, use_micros=False: DATE))
+    monkeypatch.setattr("crawler.warc.middlewares.datetime", FixedDatetime)
+    crawler = get_crawler(Spider, {"WARC_OUTPUT": str(output), "USER_AGENT": "test-agent", **settings})
+    middleware = build_from_crawler(WarcRecorderMiddleware, crawler)
+    page = "<html><body>秀洲新闻网 朱镕基</body></html>".encode("gbk") * 100
+    for path, status, body in (("/xznews/a.shtml", 200, page), ("/", 302, b"")):
+        request = Request(f"{SITE}{path}", headers={"User-Agent": "test-agent"})
+        response = HtmlResponse(
+            request.url, status=status, headers={"Content-Type": "text/html"}, body=body, request=request
+        )
+        middleware.process_response(request, response)
+    middleware.spider_closed()
+    return output.read_bytes()
+
+
+DATE = "2025-11-29T09:42:00Z"
+
+
+class FixedDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):
+        return datetime(2025, 11, 29, 9, 42, tzinfo=tz)
+
+
+def gzip_members(data: bytes) -> list[bytes]:
+    found = []
+    while data:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        found.append(inflater.decompress(data))
+        data = inflater.unused_data
+    return found
+
+
+@pytest.mark.parametrize("level", [1, 3, 6])
+def test_compression_level_changes_only_the_compression(tmp_path, monkeypatch, level):
+    """WARC_COMPRESSION_LEVEL: the same records, compressed at that level, read back whole by warcio."""
+    default = record_pages(tmp_path / "default" / "recorded.warc.gz", monkeypatch)
+    other_path = tmp_path / str(level) / "recorded.warc.gz"
+    other = record_pages(other_path, monkeypatch, WARC_COMPRESSION_LEVEL=str(level))
+    assert gzip_members(other) == gzip_members(default)
+    assert len(gzip_members(other)) == 5  # warcinfo, then request + response twice
+    # One member per record, each as gzip_member compresses it at that level (XFL and all).
+    offset = 0
+    for record in gzip_members(other):
+        member = gzip_member(record, level)
+        assert other[offset : offset + len(member)] == member
+        offset += len(member)
+    assert offset == len(other)
+    with other_path.open("rb") as fh:
+        records = [
+            (r.rec_headers.headers, r.http_headers and r.http_headers.headers, r.raw_stream.read())
+            for r in ArchiveIterator(fh, check_digests="raise")
+        ]
+    with (tmp_path / "default" / "recorded.warc.gz").open("rb") as fh:
+        assert records == [
+            (r.rec_headers.headers, r.http_headers and r.http_headers.headers, r.raw_stream.read())
+            for r in ArchiveIterator(fh, check_digests="raise")
+        ]
+    result = warcio_check(other_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_default_level_is_the_settings(tmp_path, monkeypatch):
+    from crawler import settings
+
+    default = record_pages(tmp_path / "a" / "recorded.warc.gz", monkeypatch)
+    assert default[8] == {9: 2, 1: 4}.get(settings.WARC_COMPRESSION_LEVEL, 0)  # XFL of the first member
+    configured = record_pages(
+        tmp_path / "b" / "recorded.warc.gz",
+        monkeypatch,
+        WARC_COMPRESSION_LEVEL=settings.WARC_COMPRESSION_LEVEL,
+    )
+    assert configured == default
+
+
+def test_bad_compression_level_stops_the_crawl_before_it_starts(output):
+    crawler = get_crawler(Spider, {"WARC_OUTPUT": str(output), "WARC_COMPRESSION_LEVEL": "11"})
+    with pytest.raises(ValueError, match="WARC_COMPRESSION_LEVEL: .* from 1 to 9, got '11'"):
+        build_from_crawler(WarcRecorderMiddleware, crawler)
+    assert not output.exists()
