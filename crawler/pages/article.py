@@ -62,6 +62,9 @@ _RECOMMENDED_HEADING = "精彩推荐"
 _LINK_BLOCK_HEADINGS = (_RELATED_HEADING, _RECOMMENDED_HEADING)
 # Headings that end a link block: the sidebar and related blocks stop at the next one.
 _BLOCK_HEADINGS = ("相关稿件", "精彩推荐", "图 片", "图片新闻", "热点新闻", "最新新闻")
+# A text can hold a block heading only if it holds one of their first characters.
+_BLOCK_HEADING_FIRST_CHARS_RE = re.compile("[{}]".format("".join(sorted({h[0] for h in _BLOCK_HEADINGS}))))
+_HAS_LINK = etree.XPath("boolean(.//a[@href])")
 # A caption is short: a sentence of prose after an image is a paragraph, not its caption.
 _CAPTION_MAX_CHARS = 120
 _SPACER_IMAGE_RE = re.compile(r"(spacer|blank|pixel|space)\.(gif|png)$", re.IGNORECASE)
@@ -133,15 +136,20 @@ class ArticlePage:
         return ListingPage(self.response, self.portal, links=self.links)
 
     @cached_property
+    def _html(self) -> str:
+        # TextResponse.text works out the response's encoding again on every access.
+        return self.response.text
+
+    @cached_property
     def enp(self) -> dict[str, str]:
         """The fields of the ``<!--enpproperty ...-->`` comment ({} when absent)."""
-        return parse_enpproperty(self.response.text)
+        return parse_enpproperty(self._html)
 
     @cached_property
     def _root(self) -> _Element:
         # The lxml tree itself, not parsel's: parsel wraps every XPath result in
         # a Selector, which cost more than the look-ups (docs/benchmarks.md).
-        return html_tree(self.response.text, self.response.url)
+        return html_tree(self._html, self.response.url)
 
     @cached_property
     def _body_text_nodes(self) -> list[str]:
@@ -177,7 +185,7 @@ class ArticlePage:
     @cached_property
     def _content_root(self) -> _Element | None:
         """The article body: the enpcontent block, else the richest ``<p>`` container."""
-        text = self.response.text
+        text = self._html
         start = _ENPCONTENT_START_RE.search(text)
         end = _ENPCONTENT_END_RE.search(text, start.end()) if start else None
         if start and end:
@@ -414,7 +422,7 @@ class ArticlePage:
         head_element = heads[0]
         container = head_element
         for _ in range(5):
-            if container is not head_element and container.xpath(".//a[@href]"):
+            if container is not head_element and _HAS_LINK(container):
                 break
             parent = container.getparent()
             if parent is None:
@@ -428,10 +436,13 @@ class ArticlePage:
                 continue
             if not started or not isinstance(node.tag, str):
                 continue
-            own = collapse_whitespace(node.text or "")
-            if own and own != heading and any(h in own for h in _BLOCK_HEADINGS) and node.tag != "a":
-                break
-            if node.tag == "a" and node.get("href"):
+            if node.tag != "a":
+                text = node.text
+                if text and _BLOCK_HEADING_FIRST_CHARS_RE.search(text):
+                    own = collapse_whitespace(text)
+                    if own != heading and any(h in own for h in _BLOCK_HEADINGS):
+                        break
+            elif node.get("href"):
                 text = collapse_whitespace("".join(node.itertext())).lstrip("·•・ ")
                 links.append((node.get("href", "").strip(), text))
         return links
