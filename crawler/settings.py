@@ -171,11 +171,23 @@ PROGRESS_INTERVAL = 60.0
 # before RunReport.  Progress replaces Scrapy's LogStats line.
 EXTENSIONS = {
     "crawler.extensions.lock.CrawlLock": -1000,
+    "crawler.extensions.gctuning.GcTuning": 0,
     "crawler.extensions.health.HealthCheck": 500,
     "crawler.extensions.report.RunReport": 510,
     "crawler.extensions.progress.Progress": 520,
     "scrapy.extensions.logstats.LogStats": None,
 }
+
+# --- Python's garbage collector (crawler.extensions.gctuning) ----------------------
+# A crawl makes almost no reference cycles, and with Python's default thresholds
+# the collector cost 7 % of a crawl's CPU time, a share growing with the portal.
+GC_TUNING_ENABLED = True
+# Freeze the objects of start-up when the spider opens: never walked again.
+GC_FREEZE_AT_START = True
+# gc.set_threshold() for the crawl (Python's default: 700, 10, 10).  Measured on a
+# 6,245-page crawl with the freeze: 700 -> 1.68 s in the collector, 10,000 -> 0.20 s,
+# 50,000 -> 0.13 s, peak RSS the same (110 MB).
+GC_THRESHOLDS = [10000, 10, 10]
 
 # --- Distributed crawling (scrapy-redis) --------------------------------------------
 # Set to a redis:// URL to make this process one worker of a shared crawl
