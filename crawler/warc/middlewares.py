@@ -12,10 +12,9 @@ Both sit on the downloader side of every built-in middleware (the highest,
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urldefrag
 
 from scrapy import signals
@@ -30,8 +29,12 @@ from crawler.warc.records import (
     ORIGINAL_HEADER_PREFIX,
     RecordSerializer,
     compression_level,
+    http_record,
     new_record_id,
+    request_head,
+    response_head,
 )
+from crawler.warc.writer import WarcFileWriter, WarcWriterProcess
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -197,9 +200,11 @@ class WarcRecorderMiddleware:
     fetch, status line, headers, and the body as received: before any
     decompression, de-chunked).  ``Transfer-Encoding`` is kept as
     ``X-Archive-Orig-Transfer-Encoding`` with a ``Content-Length`` of the
-    stored body.  Each record is one gzip member, flushed as soon as it is
-    written, so a crash keeps every complete record; the file is closed at
-    ``spider_closed``.  Replayed (``"replay"``, ``"replay-miss"``) and
+    stored body.  Each record is one gzip member; a request and its response
+    are handed to the writer together and flushed together, so a crash keeps
+    every complete record; the file is closed at ``spider_closed``.  With
+    ``WARC_WRITER_PROCESS`` (the default) a child process compresses and
+    writes them (``crawler.warc.writer``): the crawl only builds the records.  Replayed (``"replay"``, ``"replay-miss"``) and
     cached (``"cached"``) responses are not downloads and are not recorded.
 
     Order 950: above ``RedirectMiddleware`` (600), which turns a 3xx into a
@@ -214,12 +219,16 @@ class WarcRecorderMiddleware:
 
     SKIPPED_FLAGS = frozenset({"replay", "replay-miss", "cached"})
 
-    def __init__(self, path: str, crawler: Crawler, level: int = DEFAULT_COMPRESSION_LEVEL) -> None:
+    def __init__(
+        self, path: str, crawler: Crawler, level: int = DEFAULT_COMPRESSION_LEVEL, in_child: bool = False
+    ) -> None:
         self.path = path
         self.crawler = crawler
+        self.level = level
+        self.in_child = in_child
         self.serializer = RecordSerializer(level)
         self.warcinfo_id = ""
-        self._file: BinaryIO | None = None
+        self._writer: WarcFileWriter | WarcWriterProcess | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -232,7 +241,7 @@ class WarcRecorderMiddleware:
             )
         except ValueError as exc:
             raise ValueError(f"WARC_COMPRESSION_LEVEL: {exc}") from None
-        middleware = cls(str(path), crawler, level)
+        middleware = cls(str(path), crawler, level, crawler.settings.getbool("WARC_WRITER_PROCESS"))
         middleware.open()
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
@@ -246,7 +255,10 @@ class WarcRecorderMiddleware:
         """Create the WARC file and write its ``warcinfo`` record."""
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("wb")  # closed at spider_closed
+        # Closed at spider_closed.
+        self._writer = (
+            WarcWriterProcess(path, self.level) if self.in_child else WarcFileWriter(path, self.level)
+        )
         info = {
             "software": "xiuzhou-crawler (Scrapy) crawler.warc.middlewares.WarcRecorderMiddleware",
             "format": "WARC File Format 1.0",
@@ -255,19 +267,16 @@ class WarcRecorderMiddleware:
         }
         record = self.serializer.create_warcinfo_record(path.name, info)
         self.warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
-        self._write(self.serializer.to_bytes(record))
+        self._write([self.serializer.record_bytes(record)])
         logger.info("Recording downloaded responses into %s", self.path)
 
-    def _write(self, member: bytes) -> None:
-        assert self._file is not None
-        self._file.write(member)
-        # One gzip member per record, flushed: a crash loses at most the record being written.
-        self._file.flush()
-        self.stats.inc_value("warc/bytes_written", len(member))
+    def _write(self, records: list[bytes]) -> None:
+        assert self._writer is not None
+        self._writer.write(records)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if (
-            self._file is None
+            self._writer is None
             or self.SKIPPED_FLAGS.intersection(response.flags)
             or not response.url.startswith(_HTTP_SCHEMES)
         ):
@@ -288,29 +297,29 @@ class WarcRecorderMiddleware:
         # Given last, the record id sits where warcio puts the one it draws.
         response_id = new_record_id()
         response_warc_headers["WARC-Record-ID"] = response_id
-        response_member = self.serializer.response_record(
+        response_record = http_record(
+            "response",
             url,
             response_warc_headers,
-            response.status,
-            self._response_headers(response),
+            response_head(response.status, self._response_headers(response), response.protocol or "HTTP/1.1"),
             response.body,
-            protocol=response.protocol or "HTTP/1.1",
         )
-        request_member = self.serializer.request_record(
+        request_headers = [
+            (name, value)
+            for name, values in _header_lists(request.headers)
+            if name.lower() not in _HOP_REQUEST_HEADERS
+            for value in values
+        ]
+        request_record = http_record(
+            "request",
             url,
             {**warc_headers, "WARC-Concurrent-To": response_id, "WARC-Record-ID": new_record_id()},
-            method=request.method,
-            headers=[
-                (name, value)
-                for name, values in _header_lists(request.headers)
-                if name.lower() not in _HOP_REQUEST_HEADERS
-                for value in values
-            ],
-            body=request.body,
+            request_head(url, request.method, request_headers),
+            request.body,
         )
         # One write and one flush for the pair: half the system calls, and a
         # crash still leaves whole records.
-        self._write(request_member + response_member)
+        self._write([request_record, response_record])
         self.stats.inc_value("warc/records_written", 2)
 
     @staticmethod
@@ -331,12 +340,10 @@ class WarcRecorderMiddleware:
         return headers
 
     def spider_closed(self, **kwargs: Any) -> None:
-        if self._file is None:
+        writer, self._writer = self._writer, None
+        if writer is None:
             return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self._file = None
+        self.stats.set_value("warc/bytes_written", writer.close())
         logger.info(
             "Recorded %d WARC records into %s", self.stats.get_value("warc/records_written", 0), self.path
         )

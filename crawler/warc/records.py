@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import struct
 import uuid
-import zlib
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
@@ -21,6 +19,8 @@ from urllib.parse import urlsplit
 
 from warcio.warcwriter import WARCWriter
 
+from crawler.warc.writer import gzip_member
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
@@ -28,16 +28,6 @@ if TYPE_CHECKING:
 
 #: The zlib level of the gzip members (``WARC_COMPRESSION_LEVEL``).
 DEFAULT_COMPRESSION_LEVEL = 9
-
-# Magic, deflate, no flags, mtime 0, XFL, OS "unknown": the same 10 bytes
-# whatever machine or Python writes the file.  XFL as zlib sets it: 2
-# ("maximum compression") at level 9, 4 ("fastest") at level 1, else 0.
-_GZIP_HEADERS = {
-    level: b"\x1f\x8b\x08\x00"
-    + struct.pack("<I", 0)
-    + bytes((2 if level == 9 else 4 if level == 1 else 0, 0xFF))
-    for level in range(1, 10)
-}
 
 _WARC_VERSION = "WARC/1.0"
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
@@ -96,20 +86,6 @@ def compression_level(value: object) -> int:
     if not 1 <= level <= 9:
         raise ValueError(f"the compression level must be an integer from 1 to 9, got {value!r}")
     return level
-
-
-def gzip_member(data: bytes, level: int = DEFAULT_COMPRESSION_LEVEL) -> bytes:
-    """Compress ``data`` into one gzip member with a fixed header.
-
-    The deflate window is no larger than ``data`` (9 to 15 bits): a record
-    cannot refer back further than its own start, and setting up zlib's full
-    32 KB window cost more than compressing a request record (58 against 19
-    us), a fifth more for a page.  Every inflater reads any window size.
-    """
-    window_bits = min(zlib.MAX_WBITS, max(9, len(data).bit_length()))
-    deflated = zlib.compress(data, level, wbits=-window_bits)
-    trailer = struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
-    return _GZIP_HEADERS[level] + deflated + trailer
 
 
 def new_record_id() -> str:
@@ -210,10 +186,14 @@ class RecordSerializer(WARCWriter):
 
     def to_bytes(self, record: ArcWarcRecord) -> bytes:
         """Return the warcio ``record`` as a gzip member."""
+        return gzip_member(self.record_bytes(record), self.compression_level)
+
+    def record_bytes(self, record: ArcWarcRecord) -> bytes:
+        """Return the warcio ``record`` as bytes, not compressed."""
         self._buffer.seek(0)
         self._buffer.truncate()
         self.write_record(record)
-        return gzip_member(self._buffer.getvalue(), self.compression_level)
+        return self._buffer.getvalue()
 
     def request_record(
         self,
