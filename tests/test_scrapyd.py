@@ -22,6 +22,7 @@ import urllib.request
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from crawler.extensions.lock import LOCK_FILE_NAME, FileLock
 from tests import REPO_DIR
@@ -199,8 +200,17 @@ def test_replay_crawl_scheduled_through_scrapyd(
     scrapyd: Scrapyd, deployed: dict[str, Any], snapshot_warc: Path, first_crawl: CrawlResult, tmp_path: Path
 ):
     output = tmp_path / "out" / "articles.jsonl"
+    # Replayed responses are not recorded: the WARC gets its warcinfo record, written by
+    # the writer child started from the deployed egg.
+    warc = tmp_path / "out" / "recorded.warc.gz"
     job = schedule(
-        scrapyd, {"REPLAY_ARCHIVE": snapshot_warc, "ARTICLES_OUTPUT": output, "PROGRESS_INTERVAL": 0}
+        scrapyd,
+        {
+            "REPLAY_ARCHIVE": snapshot_warc,
+            "ARTICLES_OUTPUT": output,
+            "PROGRESS_INTERVAL": 0,
+            "WARC_OUTPUT": warc,
+        },
     )
 
     scrapyd.wait_finished(job)
@@ -217,6 +227,8 @@ def test_replay_crawl_scheduled_through_scrapyd(
     assert "Crawl healthy" in log
     assert f"report {report_path}" in log.rstrip().splitlines()[-1]
     assert (output.parent / LOCK_FILE_NAME).read_text() == ""
+    with warc.open("rb") as fh:
+        assert [record.rec_type for record in ArchiveIterator(fh)] == ["warcinfo"]
 
 
 def test_scrapyd_crawl_respects_the_lock(
