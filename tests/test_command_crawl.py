@@ -53,8 +53,15 @@ class StatsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for key, value in self.MODES.get(self.mode, {}).items():
             self.crawler.stats.set_value(key, value)
+        if self.mode == "warc_fails_at_close":
+            # Connected now, after HealthCheck: as the WARC recorder's child reports a
+            # failure of its last records when the recorder closes it.
+            self.crawler.signals.connect(self._warc_failed, signal=scrapy.signals.spider_closed)
         for n in range(200 if self.mode == "slow" else 1):
             yield scrapy.Request(f"data:,page{n}", callback=self.parse, dont_filter=True)
+
+    def _warc_failed(self) -> None:
+        self.crawler.stats.set_value("warc/write_error", "Cannot write a.warc.gz: [Errno 28] No space left")
 
     def parse(self, response: Any) -> None:
         if self.mode == "raises":
@@ -135,6 +142,11 @@ def test_unhealthy_run_exits_one(tmp_path, mode, reason):
     assert any(
         r.startswith(reason) for r in json.loads(report.read_text(encoding="utf-8"))["health"]["reasons"]
     )
+
+
+def test_a_warc_failure_reported_after_the_verdict_still_fails_the_run(tmp_path):
+    result = run_crawl(tmp_path, "stats_spider", "-a", "mode=warc_fails_at_close")
+    assert result.returncode == EXIT_UNHEALTHY, result.stderr
 
 
 def test_closespider_is_unhealthy(tmp_path):

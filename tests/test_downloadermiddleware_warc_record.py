@@ -336,3 +336,51 @@ def test_bad_compression_level_stops_the_crawl_before_it_starts(output):
     with pytest.raises(ValueError, match="WARC_COMPRESSION_LEVEL: .* from 1 to 9, got '11'"):
         build_from_crawler(WarcRecorderMiddleware, crawler)
     assert not output.exists()
+
+
+def test_a_full_disk_stops_recording_with_its_reason_and_lets_the_pages_through():
+    """The archive on /dev/full (Linux's always-full device): the failure is reported once,
+    in a stat the health verdict reads, and no response fails because of it."""
+    crawler = get_crawler(Spider, {"WARC_OUTPUT": "/dev/full", "WARC_WRITER_PROCESS": True})
+    middleware = build_from_crawler(WarcRecorderMiddleware, crawler)
+    for i in range(200):  # the child's failure reaches the crawl at a later hand-over
+        page = Request(f"{SITE}/{i}")
+        response = Response(page.url, body=b"page %d" % i * 1000)
+        assert middleware.process_response(page, response) is response
+        if crawler.stats.get_value("warc/write_error"):
+            break
+        time.sleep(0.01)
+    middleware.spider_closed()
+    error = crawler.stats.get_value("warc/write_error")
+    assert error is not None
+    assert "No space left on device" in error
+    assert error.startswith("Cannot write /dev/full")
+
+
+def test_an_archive_that_cannot_take_its_first_record_stops_the_crawl_before_it_starts():
+    crawler = get_crawler(Spider, {"WARC_OUTPUT": "/dev/full", "WARC_WRITER_PROCESS": False})
+    with pytest.raises(OSError, match="No space left on device"):
+        build_from_crawler(WarcRecorderMiddleware, crawler)
+
+
+def test_a_crawl_recording_onto_a_full_disk_says_why(tmp_path):
+    snapshot = build_snapshot(tmp_path / "portal")
+    settings = {
+        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.middlewares.WarcRecorderMiddleware": RECORDER_ORDER},
+        "WARC_OUTPUT": "/dev/full",
+        "WARC_WRITER_PROCESS": True,
+    }
+    with run_snapshot_proxy(snapshot) as (host, port):
+        live = run_crawl(
+            "tests.servers.FollowSpider",
+            settings,
+            tmp_path,
+            env={"http_proxy": f"http://{host}:{port}"},
+            start_url=f"{SITE}/",
+        )
+    assert "No space left on device" in live.stats["warc/write_error"], live.log
+    assert "Traceback" not in live.log
+    # The child's failure reaches the crawl at a later hand-over (the crawl stops:
+    # "warc_error") or at the close ("finished"): on a crawl of seven pages either may
+    # come first; the health verdict and the exit code read the stat either way.
+    assert live.stats["finish_reason"] in {"warc_error", "finished"}

@@ -198,6 +198,15 @@ def read_reports(output: Path) -> list[dict[str, Any]]:
             ],
             id="404s-are-not-article-pages",
         ),
+        pytest.param(
+            {**RUN_STATS, "warc/write_error": "Cannot write a.warc.gz: [Errno 28] No space left on device"},
+            "warc_error",
+            [
+                "finish reason is 'warc_error', not 'finished'",
+                "WARC not written: Cannot write a.warc.gz: [Errno 28] No space left on device",
+            ],
+            id="warc-not-written",
+        ),
     ],
 )
 def test_assess(stats, reason, expected):

@@ -85,7 +85,7 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     """Judge a run from its stats.
 
     A run is unhealthy when it did not finish, when spider callbacks raised,
-    when the output could not be written, when listings linked articles unknown to earlier runs yet nothing was
+    when the output or the WARC could not be written, when listings linked articles unknown to earlier runs yet nothing was
     written (or kept pending by a stopped run), or when more than *max_failed_share* of its article pages
     failed extraction or validation (the portal changed its template).
     """
@@ -98,6 +98,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
         reasons.append(f"{exceptions} spider exception(s)")
     if stats.get("output/write_error"):  # a full disk, a read-only file system
         reasons.append(f"output not written: {stats['output/write_error']}")
+    if stats.get("warc/write_error"):
+        reasons.append(f"WARC not written: {stats['warc/write_error']}")
     # Records a stopped crawl kept pending for its resumption are not lost;
     # and a crawl stopped early may not have reached an article page yet.
     written = int(stats.get("output/written", 0)) + int(stats.get("output/kept_pending", 0))

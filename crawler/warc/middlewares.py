@@ -11,6 +11,7 @@ Both sit on the downloader side of every built-in middleware (the highest,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,6 +230,7 @@ class WarcRecorderMiddleware:
         self.serializer = RecordSerializer(level)
         self.warcinfo_id = ""
         self._writer: WarcFileWriter | WarcWriterProcess | None = None
+        self._write_error: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -267,12 +269,39 @@ class WarcRecorderMiddleware:
         }
         record = self.serializer.create_warcinfo_record(path.name, info)
         self.warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
-        self._write([self.serializer.record_bytes(record)])
+        # Not through _write: an archive that cannot take its first record stops the crawl
+        # before it starts (the in-process writer fails here; the child at a later hand-over).
+        assert self._writer is not None
+        self._writer.write([self.serializer.record_bytes(record)])
         logger.info("Recording downloaded responses into %s", self.path)
 
     def _write(self, records: list[bytes]) -> None:
         assert self._writer is not None
-        self._writer.write(records)
+        try:
+            self._writer.write(records)
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """The archive cannot be written (a full disk): say so once, stop the crawl, mark it unhealthy.
+
+        The file keeps the whole records written before the failure; the crawl
+        stops rather than fetch pages it cannot archive.
+        """
+        writer, self._writer = self._writer, None
+        if self._write_error is None:
+            self._write_error = f"Cannot write {self.path}: {exc}"
+            logger.error("%s; stopping the crawl", self._write_error)
+            self.stats.set_value("warc/write_error", self._write_error)
+        if writer is not None:
+            with contextlib.suppress(OSError):  # the same failure again
+                self.stats.set_value("warc/bytes_written", writer.close())
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # no engine: the middleware is driven by hand (tests, tools)
+            return
+        if engine is not None and engine.spider is not None:
+            deferred_from_coro(engine.close_spider_async(reason="warc_error"))
 
     def process_response(self, request: Request, response: Response) -> Response:
         if (
@@ -343,7 +372,13 @@ class WarcRecorderMiddleware:
         writer, self._writer = self._writer, None
         if writer is None:
             return
-        self.stats.set_value("warc/bytes_written", writer.close())
+        try:
+            self.stats.set_value("warc/bytes_written", writer.close())
+        except OSError as exc:  # the child failed on the last records it was handed
+            self._write_error = f"Cannot write {self.path}: {exc}"
+            logger.error("%s", self._write_error)
+            self.stats.set_value("warc/write_error", self._write_error)
+            return
         logger.info(
             "Recorded %d WARC records into %s", self.stats.get_value("warc/records_written", 0), self.path
         )
