@@ -8,7 +8,7 @@ import sys
 import time
 import zlib
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Request, Spider, signals
@@ -28,6 +28,8 @@ from tests.test_downloadermiddleware_replay import REPLAY_ORDER, SITE, build_sna
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from tests.servers import CrawlResult
 
 RECORDER_ORDER = 950
 
@@ -186,24 +188,28 @@ def test_signatures_raise_no_deprecation_warning(output):
     recorder.spider_closed()
 
 
-def test_record_through_the_snapshot_proxy_then_replay(tmp_path):
-    """Crawl the snapshot through the proxy on 127.0.0.1 recording a WARC, then replay that WARC."""
+def record_through_the_snapshot_proxy(tmp_path: Path, **settings: Any) -> CrawlResult:
+    """Crawl the snapshot (FollowSpider) through the proxy on 127.0.0.1 with the recorder on."""
     snapshot = build_snapshot(tmp_path / "portal")
-    recorded = tmp_path / "recorded.warc.gz"
-    record_settings = {
+    settings = {
         "DOWNLOADER_MIDDLEWARES": {"crawler.warc.middlewares.WarcRecorderMiddleware": RECORDER_ORDER},
-        "WARC_OUTPUT": str(recorded),
-        "ROBOTSTXT_OBEY": True,
+        **settings,
     }
     with run_snapshot_proxy(snapshot) as (host, port):
         # http_proxy (HttpProxyMiddleware) covers every request, robots.txt included.
-        live = run_crawl(
+        return run_crawl(
             "tests.servers.FollowSpider",
-            record_settings,
+            settings,
             tmp_path,
             env={"http_proxy": f"http://{host}:{port}"},
             start_url=f"{SITE}/",
         )
+
+
+def test_record_through_the_snapshot_proxy_then_replay(tmp_path):
+    """Crawl the snapshot through the proxy on 127.0.0.1 recording a WARC, then replay that WARC."""
+    recorded = tmp_path / "recorded.warc.gz"
+    live = record_through_the_snapshot_proxy(tmp_path, WARC_OUTPUT=str(recorded), ROBOTSTXT_OBEY=True)
     assert live.returncode == 0, live.log
     assert live.stats["finish_reason"] == "finished"
     result = warcio_check(recorded)
@@ -364,20 +370,7 @@ def test_an_archive_that_cannot_take_its_first_record_stops_the_crawl_before_it_
 
 
 def test_a_crawl_recording_onto_a_full_disk_says_why(tmp_path):
-    snapshot = build_snapshot(tmp_path / "portal")
-    settings = {
-        "DOWNLOADER_MIDDLEWARES": {"crawler.warc.middlewares.WarcRecorderMiddleware": RECORDER_ORDER},
-        "WARC_OUTPUT": "/dev/full",
-        "WARC_WRITER_PROCESS": True,
-    }
-    with run_snapshot_proxy(snapshot) as (host, port):
-        live = run_crawl(
-            "tests.servers.FollowSpider",
-            settings,
-            tmp_path,
-            env={"http_proxy": f"http://{host}:{port}"},
-            start_url=f"{SITE}/",
-        )
+    live = record_through_the_snapshot_proxy(tmp_path, WARC_OUTPUT="/dev/full", WARC_WRITER_PROCESS=True)
     assert "No space left on device" in live.stats["warc/write_error"], live.log
     assert "Traceback" not in live.log
     # The child's failure reaches the crawl at a later hand-over (the crawl stops:

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals
 from crawler.pipelines.dedup import Candidate, Resolution, resolve_duplicates
 from crawler.pipelines.validate import record_dict
 from crawler.state import ArchiveState, iter_records, state_dir
+from crawler.stopping import stop_crawl
 
 if TYPE_CHECKING:
     from typing import BinaryIO, Self
@@ -152,12 +152,7 @@ class JsonLinesWriterPipeline:
             self.crawler.stats.set_value("output/write_error", self._write_error)
 
     def _stop_crawl(self) -> None:
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no engine: the pipeline is driven by hand (tests, tools)
-            return
-        if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="output_error"))
+        stop_crawl(self.crawler, "output_error")
 
     def process_item(self, item: Any) -> Any:
         assert self._pending is not None

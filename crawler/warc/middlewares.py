@@ -22,8 +22,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
-from scrapy.utils.defer import deferred_from_coro
 
+from crawler.stopping import stop_crawl
 from crawler.warc.archive import DEFAULT_MAX_MEMBER_SIZE, ArchiveError, WarcArchive
 from crawler.warc.records import (
     DEFAULT_COMPRESSION_LEVEL,
@@ -174,16 +174,8 @@ class ReplayMiddleware:
     def _archive_error(self, request: Request, exc: ArchiveError) -> None:
         self.stats.inc_value("replay/archive_error")
         logger.error("Replay archive unreadable for %s: %s", request.url, exc)
-        if self._closing:
-            return
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no crawl running (the middleware was built on its own)
-            return
-        if engine is None or engine.spider is None:
-            return
-        self._closing = True
-        deferred_from_coro(engine.close_spider_async(reason="replay_archive_error"))
+        if not self._closing:
+            self._closing = stop_crawl(self.crawler, "replay_archive_error")
 
     def spider_closed(self) -> None:
         if self.missing:
@@ -296,12 +288,7 @@ class WarcRecorderMiddleware:
         if writer is not None:
             with contextlib.suppress(OSError):  # the same failure again
                 self.stats.set_value("warc/bytes_written", writer.close())
-        try:
-            engine = self.crawler.engine
-        except RuntimeError:  # no engine: the middleware is driven by hand (tests, tools)
-            return
-        if engine is not None and engine.spider is not None:
-            deferred_from_coro(engine.close_spider_async(reason="warc_error"))
+        stop_crawl(self.crawler, "warc_error")
 
     def process_response(self, request: Request, response: Response) -> Response:
         if (
