@@ -197,8 +197,10 @@ class WarcRecorderMiddleware:
     are handed to the writer together and flushed together, so a crash keeps
     every complete record; the file is closed at ``spider_closed``.  With
     ``WARC_WRITER_PROCESS`` (the default) a child process compresses and
-    writes them (``crawler.warc.writer``): the crawl only builds the records.  Replayed (``"replay"``, ``"replay-miss"``) and
-    cached (``"cached"``) responses are not downloads and are not recorded.
+    writes them (``crawler.warc.writer``): the crawl only builds the records.
+    Replayed (``"replay"``, ``"replay-miss"``) and cached (``"cached"``)
+    responses are not downloads and are not recorded.  A file that cannot be
+    written (a full disk) stops the crawl (finish reason ``warc_error``).
 
     Order 950: above ``RedirectMiddleware`` (600), which turns a 3xx into a
     new request before lower middlewares see it; above
@@ -207,7 +209,8 @@ class WarcRecorderMiddleware:
     as downloaded, before the cache swaps in its stored copy.
 
     Stats: ``warc/records_written`` (request and response records),
-    ``warc/bytes_written``.
+    ``warc/bytes_written`` (the file's size, set when it is closed),
+    ``warc/write_error``.
     """
 
     SKIPPED_FLAGS = frozenset({"replay", "replay-miss", "cached"})
