@@ -348,9 +348,13 @@ class Bench:
             self.log("py-spy unavailable or failed: no profile")
 
     def scale(self) -> None:
-        """g: b at N, k·N, N (the N runs bracket the k·N one), each on its own portal and nginx."""
+        """g: b at N, k·N, N, k·N, N (N runs bracket each k·N one), each on its own portal and nginx.
+
+        Two k·N runs, not one: a run slowed by another tenant of the machine
+        (its crawl time well above its CPU time) would decide the ratio alone.
+        """
         small, large = self.args.articles, self.args.articles * self.args.scale
-        for articles, rnd in ((small, 1), (large, 1), (small, 2)):
+        for articles, rnd in ((small, 1), (large, 1), (small, 2), (large, 2), (small, 3)):
             site = self.portal(articles) / "site"
             with Nginx(site, self.workdir / f"nginx-{articles}") as server:
                 out = self.workdir / "runs" / f"g{rnd}-{articles}" / "articles.jsonl"

@@ -296,7 +296,8 @@ def render(data: dict[str, Any]) -> str:
         add("## Row g: b at N and at 4N")
         add("")
         add(
-            "Run in the order N, 4N, N, each on its own portal and nginx; time(N) is the median of the N runs. "
+            "Run in the order N, 4N, N, 4N, N, each on its own portal and nginx; time(N) and time(4N) are "
+            "the medians of their runs. "
             "crawl s: the crawl's own time (start_time to finish_time); CPU s: the whole process's."
         )
         add("")
