@@ -723,6 +723,10 @@ _SHARE_RE = re.compile(rf"^分享到 ?{_COLON}")
 _METADATA_LINE_RE = re.compile(rf"^[(（【\[]? ?(?:来 ?源|作 ?者|责任编辑|编 ?辑) ?{_COLON}")
 # A longer text starting with a label is prose that happens to begin so.
 _FURNITURE_MAX_CHARS = 120
+# The first word of a text as _words splits it (colons and white space separate words).
+_FIRST_WORD_RE = re.compile(rf"[\s{_COLON[1:-1]}]*([^\s{_COLON[1:-1]}]*)")
+# A related-links heading, unpadded and without colons, holds one of these characters.
+_RELATED_HEADING_FIRST_CHARS = frozenset(heading[0] for heading in _RELATED_HEADINGS)
 
 
 def _words(text: str) -> list[str]:
@@ -762,10 +766,16 @@ def is_toolbar_text(text: str | None) -> bool:
         return True
     if _PAGER_RE.fullmatch(text) and not text.replace(" ", "").isdigit():
         return True
-    words = _words(text)
-    if _are_toolbar_words(words) and not all(word.isdigit() for word in words):
-        return True
-    if unpad_name(_COLON_RE.sub("", text)) in _RELATED_HEADINGS:
+    # Most blocks are prose: their first word is no toolbar word, and they hold no
+    # heading's first character; each check below is only run when it could succeed.
+    first = _FIRST_WORD_RE.match(text).group(1)  # type: ignore[union-attr]  # matches every text
+    if first in _TOOLBAR_WORDS or _PAGER_TOKEN_RE.fullmatch(first):
+        words = _words(text)
+        if _are_toolbar_words(words) and not all(word.isdigit() for word in words):
+            return True
+    if any(char in text for char in _RELATED_HEADING_FIRST_CHARS) and (
+        unpad_name(_COLON_RE.sub("", text)) in _RELATED_HEADINGS
+    ):
         return True
     if len(text) > _FURNITURE_MAX_CHARS:
         return False

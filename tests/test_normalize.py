@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crawler import normalize
 from crawler.normalize import (
     Byline,
     article_id_from_url,
@@ -542,6 +543,68 @@ def test_content_hash_differs_with_text():
 )
 def test_is_toolbar_text(raw, expected):
     assert is_toolbar_text(raw) is expected
+
+
+def _is_toolbar_text_every_check(text: str | None) -> bool:
+    """is_toolbar_text without its shortcuts: every check run on every text."""
+    text = collapse_whitespace(text)
+    if not text:
+        return False
+    if normalize._BRACKET_GROUPS_RE.fullmatch(text) and normalize._are_toolbar_words(
+        word for group in normalize._BRACKET_GROUP_RE.findall(text) for word in normalize._words(group)
+    ):
+        return True
+    if normalize._PAGER_RE.fullmatch(text) and not text.replace(" ", "").isdigit():
+        return True
+    words = normalize._words(text)
+    if normalize._are_toolbar_words(words) and not all(word.isdigit() for word in words):
+        return True
+    if normalize.unpad_name(normalize._COLON_RE.sub("", text)) in normalize._RELATED_HEADINGS:
+        return True
+    if len(text) > normalize._FURNITURE_MAX_CHARS:
+        return False
+    return bool(normalize._SHARE_RE.match(text) or normalize._METADATA_LINE_RE.match(text))
+
+
+@settings(deadline=None, max_examples=2000, derandomize=True, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "打印",
+                "关闭",
+                "字号",
+                "大",
+                "中",
+                "小",
+                "上一页",
+                "下一页",
+                "[1]",
+                "12",
+                "…",
+                "【",
+                "】",
+                "：",
+                ":",
+                " ",
+                "\u3000",
+                "相关稿件",
+                "相 关 稿 件",
+                "相关",
+                "分享到",
+                "来源",
+                "作者",
+                "编辑",
+                "沈洁",
+                "新闻",
+                "。",
+            ]
+        ),
+        max_size=12,
+    ).map("".join)
+)
+def test_is_toolbar_text_shortcuts_change_no_answer(text):
+    assert is_toolbar_text(text) is _is_toolbar_text_every_check(text)
 
 
 @settings(deadline=None, max_examples=300, derandomize=True, database=None)
