@@ -3,9 +3,11 @@
 The same article pages of the synthetic portal (GBK bytes, as served) go
 through the project's ``ArticlePage`` + ``ArticleLoader`` (the response's
 decoding included), and through trafilatura and gne (given the page already
-decoded to ``str``, their decoding not timed).  Each is timed over the whole
-sample after one warm-up pass, and its output is checked against the record
-the generator expects:
+decoded to ``str``, their decoding not timed).  Each makes one warm-up pass
+over the whole sample, then the timed passes are interleaved (ours,
+trafilatura, gne, ours, …), so that another tenant of the machine slows them
+alike; each one's figure is the median of its passes.  The outputs are checked
+against the records the generator expects:
 
 - ours: the whole record, field by field;
 - trafilatura and gne (which give a title, a date and a text): the title,
@@ -88,18 +90,16 @@ def load_sample(portal_dir: Path, count: int) -> list[Page]:
     return pages
 
 
-def _timed(pages: list[Page], extract: Callable[[Page], Any], repeat: int) -> tuple[list[Any], list[float]]:
-    outputs = [extract(page) for page in pages]  # warm-up, and the outputs checked
-    runs = []
-    for _ in range(repeat):
-        start = time.process_time()
-        for page in pages:
-            extract(page)
-        runs.append(1000 * (time.process_time() - start) / len(pages))
-    return outputs, runs
+def _timed_pass(pages: list[Page], extract: Callable[[Page], Any]) -> float:
+    """CPU ms a page of one pass of ``extract`` over ``pages``."""
+    start = time.process_time()
+    for page in pages:
+        extract(page)
+    return 1000 * (time.process_time() - start) / len(pages)
 
 
-def ours(pages: list[Page], repeat: int) -> Result:
+def ours(pages: list[Page]) -> tuple[Callable[[Page], Any], Callable[[list[Any]], Result]]:
+    """The project's extraction, and how its outputs are judged."""
     settings = Settings()
     settings.setmodule("crawler.settings")
     portal = Portal.from_settings(settings)
@@ -111,7 +111,13 @@ def ours(pages: list[Page], repeat: int) -> Result:
         # ItemAdapter.asdict() would add a deep copy that the crawl never makes.
         return record_dict(assemble_article([item]))
 
-    outputs, runs = _timed(pages, extract, repeat)
+    def judge(outputs: list[Any]) -> Result:
+        return _judge_ours(pages, outputs)
+
+    return extract, judge
+
+
+def _judge_ours(pages: list[Page], outputs: list[Any]) -> Result:
     right = 0
     wrong_fields: dict[str, int] = {}
     for page, record in zip(pages, outputs, strict=True):
@@ -121,7 +127,7 @@ def ours(pages: list[Page], repeat: int) -> Result:
             wrong_fields[k] = wrong_fields.get(k, 0) + 1
     checks: dict[str, float] = {"records_right": right / len(pages)}
     checks.update({f"wrong/{k}": n / len(pages) for k, n in sorted(wrong_fields.items())})
-    return Result("project (ArticlePage + ArticleLoader)", median(runs), runs, checks)
+    return Result("project (ArticlePage + ArticleLoader)", 0.0, [], checks)
 
 
 def _text_checks(
@@ -151,7 +157,7 @@ def _text_checks(
     }
 
 
-def trafilatura_result(pages: list[Page], repeat: int) -> Result:
+def trafilatura_extractor(pages: list[Page]) -> tuple[Callable[[Page], Any], Callable[[list[Any]], Result]]:
     import trafilatura
 
     def extract(page: Page) -> tuple[str | None, str | None, str | None]:
@@ -160,11 +166,13 @@ def trafilatura_result(pages: list[Page], repeat: int) -> Result:
             return None, None, None
         return doc.title, doc.date, doc.text
 
-    outputs, runs = _timed(pages, extract, repeat)
-    return Result(f"trafilatura {trafilatura.__version__}", median(runs), runs, _text_checks(pages, outputs))
+    def judge(outputs: list[Any]) -> Result:
+        return Result(f"trafilatura {trafilatura.__version__}", 0.0, [], _text_checks(pages, outputs))
+
+    return extract, judge
 
 
-def gne_result(pages: list[Page], repeat: int) -> Result:
+def gne_extractor(pages: list[Page]) -> tuple[Callable[[Page], Any], Callable[[list[Any]], Result]]:
     from importlib.metadata import version
 
     with warnings.catch_warnings():
@@ -179,17 +187,23 @@ def gne_result(pages: list[Page], repeat: int) -> Result:
             out = extractor.extract(page.text)
         return out.get("title"), out.get("publish_time"), out.get("content")
 
-    outputs, runs = _timed(pages, extract, repeat)
-    return Result(f"gne {version('gne')}", median(runs), runs, _text_checks(pages, outputs))
+    def judge(outputs: list[Any]) -> Result:
+        return Result(f"gne {version('gne')}", 0.0, [], _text_checks(pages, outputs))
+
+    return extract, judge
 
 
 def run(portal_dir: Path, count: int = 300, repeat: int = 3) -> tuple[int, list[Result]]:
+    """Ours, trafilatura and gne over the same pages: a warm-up pass each, then ``repeat``
+    rounds of one timed pass each, interleaved."""
     pages = load_sample(portal_dir, count)
-    results = [
-        ours(pages, repeat),
-        trafilatura_result(pages, max(1, repeat - 1)),
-        gne_result(pages, max(1, repeat - 1)),
-    ]
+    extractors = [ours(pages), trafilatura_extractor(pages), gne_extractor(pages)]
+    results = [judge([extract(page) for page in pages]) for extract, judge in extractors]
+    for _ in range(repeat):
+        for (extract, _judge), result in zip(extractors, results, strict=True):
+            result.runs_ms.append(_timed_pass(pages, extract))
+    for result in results:
+        result.ms_per_page = median(result.runs_ms)
     return len(pages), results
 
 

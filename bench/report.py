@@ -323,7 +323,7 @@ def render(data: dict[str, Any]) -> str:
         add(f"## Row f: extraction alone, {ext['pages']} article pages, in-process")
         add("")
         add(
-            "CPU time per page (`time.process_time`, median of the timed passes after a warm-up pass). "
+            "CPU time per page (`time.process_time`, median of three timed passes after a warm-up pass; the passes of the three extractors interleaved, so that another tenant slows them alike). "
             "Ours gets the GBK bytes and decodes them (as a crawl does); trafilatura and gne get the page "
             "already decoded, their decoding not timed. Ours is checked record by record against the "
             "generator's expected record; trafilatura and gne give a title, a date and a text: title right "
