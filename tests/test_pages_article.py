@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
 
+from crawler.normalize import collapse_whitespace
 from crawler.pages.article import _LANDMARK_FIRST_CHARS_RE, _LANDMARK_RE, ArticlePage
 from crawler.portal import Portal
 from tests import PORTAL_DIR
@@ -213,3 +214,37 @@ def test_landmark_prefilter_passes_every_text_the_landmark_regex_matches(text):
 def test_every_landmark_passes_the_prefilter(landmark):
     assert _LANDMARK_RE.search(landmark)
     assert _LANDMARK_FIRST_CHARS_RE.search(landmark)
+
+
+_VISIBLE_TEXT_XPATH = "//body//text()[not(ancestor::script) and not(ancestor::style)]"
+
+
+def _visible_text_by_xpath(page: ArticlePage) -> list[str]:
+    return [t for t in (collapse_whitespace(n) for n in page._root.xpath(_VISIBLE_TEXT_XPATH)) if t]
+
+
+def test_body_text_nodes_are_what_the_xpath_selects_on_every_snapshot_page(portal):
+    pages = {url: name for url, name in manifest_files().items() if name.endswith(("html", ".htm"))}
+    assert len(pages) > 40
+    for url, name in pages.items():
+        response = HtmlResponse(
+            url=url, body=(PORTAL_DIR / name).read_bytes(), headers={"Content-Type": "text/html"}
+        )
+        page = ArticlePage(response, portal)
+        assert page._body_text_nodes == _visible_text_by_xpath(page), url
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<p>a<script>var x = '<b>';</script>b<style>p {}</style>c</p>",
+        "<script>only script</script>",
+        "<div><style>s</style>tail of style<b>bold</b> tail of b</div>",
+        "<noscript>kept</noscript><p>p<!-- comment -->after comment</p>",
+        "text in body<script>s</script>",
+        "",
+    ],
+)
+def test_body_text_nodes_leave_out_script_and_style_text_only(portal, body):
+    page = page_for(SEED_URL, f"<html><head><title>t</title></head><body>{body}</body></html>", portal)
+    assert page._body_text_nodes == _visible_text_by_xpath(page)
