@@ -98,8 +98,8 @@ _TITLE_TEXT = etree.XPath("//title//text()", smart_strings=False)
 _HEADLINE_CANDIDATES = etree.XPath("//h1 | //h2 | //*[@id='title' or @class='title']")
 
 
-def _once(method: Callable[[ArticlePage], _T]) -> Callable[[ArticlePage], _T]:
-    """A field method computed once per page; a list comes back as a new list each call.
+def _once(method: Callable[..., _T]) -> Callable[..., _T]:
+    """A page method computed once per page and arguments; a list comes back as a new list each call.
 
     The spider asks a page for its title (is it an article?) and its related
     links (what to follow) before the loader asks for every field, and some
@@ -109,14 +109,21 @@ def _once(method: Callable[[ArticlePage], _T]) -> Callable[[ArticlePage], _T]:
     name = method.__name__
 
     @wraps(method)
-    def once(self: ArticlePage) -> _T:
+    def once(self: ArticlePage, *args: Any) -> _T:
+        key = (name, *args)
         try:
-            value = self._cache[name]
+            value = self._cache[key]
         except KeyError:
-            value = self._cache[name] = method(self)
+            value = self._cache[key] = method(self, *args)
         return list(value) if isinstance(value, list) else value  # type: ignore[return-value]
 
     return once
+
+
+def _text_owner(node: Any) -> _Element | None:
+    """The element whose own text the text node ``node`` (an lxml smart string) is."""
+    owner = node.getparent()
+    return owner.getparent() if owner is not None and node.is_tail else owner
 
 
 def _text_of(element: _Element) -> str:
@@ -149,7 +156,7 @@ class ArticlePage:
 
     response: TextResponse
     portal: Portal
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     # -- the document -------------------------------------------------------
 
@@ -187,9 +194,7 @@ class ArticlePage:
         # The XPath's ancestor tests took 0.24 ms a page, this 0.14.
         texts = []
         for node in _BODY_TEXT(self._root):
-            owner = node.getparent()
-            if node.is_tail:
-                owner = owner.getparent()
+            owner = _text_owner(node)
             if owner is not None and owner.tag in _TEXTLESS_TAGS:
                 continue
             if text := collapse_whitespace(node):
@@ -210,9 +215,7 @@ class ArticlePage:
         for node in _BODY_TEXT(self._root):
             if not may_hold(node) or not holds(node):
                 continue
-            owner = node.getparent()
-            if owner is not None and node.is_tail:
-                owner = owner.getparent()
+            owner = _text_owner(node)
             if owner is None or owner.tag == "script":
                 continue
             out.append((owner, str(node)))
@@ -449,15 +452,9 @@ class ArticlePage:
         except ValueError:
             return None
 
+    @_once  # the spider follows the related links, then the loader reads them
     def _links_after_heading(self, heading: str) -> list[tuple[str, str]]:
         """(href, text) of the links that follow ``heading`` in its block."""
-        # Once per page: the spider follows the related links, then loads them.
-        key = f"links_after:{heading}"
-        if key not in self._cache:
-            self._cache[key] = self._find_links_after_heading(heading)
-        return list(self._cache[key])
-
-    def _find_links_after_heading(self, heading: str) -> list[tuple[str, str]]:
         if heading not in _LINK_BLOCK_HEADINGS:
             raise ValueError(f"not a link-block heading: {heading!r}")  # _labelled_text keeps only those
         # Headings have no white space inside: a text node holds one whole or not at all.
