@@ -22,7 +22,7 @@ from warcio.recordbuilder import RecordBuilder
 
 from crawler.warc.archive import WarcArchive
 from crawler.warc.middlewares import WarcRecorderMiddleware
-from crawler.warc.records import gzip_member
+from crawler.warc.writer import gzip_member
 from tests.servers import run_crawl, run_snapshot_proxy
 from tests.test_downloadermiddleware_replay import REPLAY_ORDER, SITE, build_snapshot, replay_settings
 

@@ -15,7 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from crawler.warc.writer import WarcFileWriter, WarcWriterProcess, frame, gzip_member, read_frame
+from crawler.warc.writer import (
+    WarcFileWriter,
+    WarcWriterProcess,
+    compression_level,
+    frame,
+    gzip_member,
+    read_frame,
+)
 
 RECORDS = [b"WARC/1.0\r\nrecord %d\r\n\r\n" % i + bytes(range(256)) * i for i in range(5)]
 
@@ -133,3 +140,19 @@ def test_a_path_that_cannot_be_written_fails_in_the_crawl_before_any_record(tmp_
     (tmp_path / "dir").mkdir()
     with pytest.raises(IsADirectoryError):
         WarcWriterProcess(tmp_path / "dir")
+
+
+@pytest.mark.parametrize(("level", "xfl"), [(1, 4), (3, 0), (6, 0), (9, 2)])
+def test_gzip_header_tells_the_level_and_the_member_is_deterministic(level, xfl):
+    data = RECORDS[4]
+    member = gzip_member(data, level)
+    assert member[:8] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00"  # deflate, no flags, mtime 0
+    assert member[8:10] == bytes((xfl, 0xFF))  # 2: maximum compression, 4: fastest; OS unknown
+    assert gzip.decompress(member) == data
+    assert gzip_member(data, level) == member
+
+
+@pytest.mark.parametrize("level", [0, 10, -1, "fast", None])
+def test_compression_level_out_of_range_is_refused(level):
+    with pytest.raises(ValueError, match="from 1 to 9"):
+        compression_level(level)

@@ -25,17 +25,13 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.stopping import stop_crawl
 from crawler.warc.archive import DEFAULT_MAX_MEMBER_SIZE, ArchiveError, WarcArchive
-from crawler.warc.records import (
+from crawler.warc.records import ORIGINAL_HEADER_PREFIX, RecordSerializer, new_record_id
+from crawler.warc.writer import (
     DEFAULT_COMPRESSION_LEVEL,
-    ORIGINAL_HEADER_PREFIX,
-    RecordSerializer,
+    WarcFileWriter,
+    WarcWriterProcess,
     compression_level,
-    http_record,
-    new_record_id,
-    request_head,
-    response_head,
 )
-from crawler.warc.writer import WarcFileWriter, WarcWriterProcess
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -222,7 +218,7 @@ class WarcRecorderMiddleware:
         self.crawler = crawler
         self.level = level
         self.in_child = in_child
-        self.serializer = RecordSerializer(level)
+        self.serializer = RecordSerializer()
         self.warcinfo_id = ""
         self._writer: WarcFileWriter | WarcWriterProcess | None = None
         self._write_error: str | None = None
@@ -316,25 +312,25 @@ class WarcRecorderMiddleware:
         # Given last, the record id sits where warcio puts the one it draws.
         response_id = new_record_id()
         response_warc_headers["WARC-Record-ID"] = response_id
-        response_record = http_record(
-            "response",
+        response_record = self.serializer.response_record(
             url,
             response_warc_headers,
-            response_head(response.status, self._response_headers(response), response.protocol or "HTTP/1.1"),
+            response.status,
+            self._response_headers(response),
             response.body,
+            protocol=response.protocol or "HTTP/1.1",
         )
-        request_headers = [
-            (name, value)
-            for name, values in _header_lists(request.headers)
-            if name.lower() not in _HOP_REQUEST_HEADERS
-            for value in values
-        ]
-        request_record = http_record(
-            "request",
+        request_record = self.serializer.request_record(
             url,
             {**warc_headers, "WARC-Concurrent-To": response_id, "WARC-Record-ID": new_record_id()},
-            request_head(url, request.method, request_headers),
-            request.body,
+            method=request.method,
+            headers=[
+                (name, value)
+                for name, values in _header_lists(request.headers)
+                if name.lower() not in _HOP_REQUEST_HEADERS
+                for value in values
+            ],
+            body=request.body,
         )
         # One write and one flush for the pair: half the system calls, and a
         # crash still leaves whole records.

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawler.warc.records import RecordSerializer, record_id
+from crawler.warc.writer import gzip_member
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -101,7 +102,7 @@ def _headers(entry: dict[str, Any], body: bytes, where: str) -> list[tuple[bytes
 
 
 def iter_records(snapshot_dir: Path, filename: str) -> Iterator[bytes]:
-    """Yield the gzip members of the WARC of the snapshot in ``snapshot_dir``."""
+    """Yield the records (not compressed) of the WARC of the snapshot in ``snapshot_dir``."""
     manifest_path = snapshot_dir / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -120,7 +121,7 @@ def iter_records(snapshot_dir: Path, filename: str) -> Iterator[bytes]:
     )
     for name, value in info_headers.items():
         info_record.rec_headers.replace_header(name, value)
-    yield serializer.to_bytes(info_record)
+    yield serializer.record_bytes(info_record)
 
     seen: dict[str, int] = {}
     for index, entry in enumerate(manifest["records"]):
@@ -163,8 +164,8 @@ def pack(snapshot_dir: str | os.PathLike[str], output: str | os.PathLike[str]) -
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            for member in iter_records(Path(snapshot_dir), out.name):
-                fh.write(member)
+            for record in iter_records(Path(snapshot_dir), out.name):
+                fh.write(gzip_member(record))
             fh.flush()
             os.fsync(fh.fileno())
             size = fh.tell()

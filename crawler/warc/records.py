@@ -19,15 +19,10 @@ from urllib.parse import urlsplit
 
 from warcio.warcwriter import WARCWriter
 
-from crawler.warc.writer import gzip_member
-
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from warcio.recordloader import ArcWarcRecord
-
-#: The zlib level of the gzip members (``WARC_COMPRESSION_LEVEL``).
-DEFAULT_COMPRESSION_LEVEL = 9
 
 _WARC_VERSION = "WARC/1.0"
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
@@ -71,21 +66,6 @@ def request_target(url: str) -> tuple[str, str]:
     if parts.query:
         path = f"{path}?{parts.query}"
     return parts.netloc, path
-
-
-def compression_level(value: object) -> int:
-    """Return ``value`` as a zlib compression level, 1 (fastest) to 9 (smallest).
-
-    >>> compression_level("6")
-    6
-    """
-    try:
-        level = int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError):
-        level = 0
-    if not 1 <= level <= 9:
-        raise ValueError(f"the compression level must be an integer from 1 to 9, got {value!r}")
-    return level
 
 
 def new_record_id() -> str:
@@ -170,45 +150,39 @@ def http_record(
 
 
 class RecordSerializer(WARCWriter):
-    """Turns records into bytes: one gzip member per record.
+    """Turns records into bytes, not compressed: the writers compress each one
+    into its gzip member (``crawler.warc.writer``).
 
     ``request_record`` and ``response_record`` build the records themselves
     (:func:`http_record`); a ``warcinfo`` record is built with warcio
-    (``create_warcinfo_record``), which computes its digest and length.
-    The compression is ours (:func:`gzip_member`) so that the output does
-    not depend on the time.
+    (``create_warcinfo_record``, which computes its digest and length) and
+    turned into bytes by ``record_bytes``.
     """
 
-    def __init__(self, level: int = DEFAULT_COMPRESSION_LEVEL) -> None:
-        self.compression_level = compression_level(level)
+    def __init__(self) -> None:
         self._buffer = BytesIO()
         super().__init__(self._buffer, gzip=False)
 
-    def to_bytes(self, record: ArcWarcRecord) -> bytes:
-        """Return the warcio ``record`` as a gzip member."""
-        return gzip_member(self.record_bytes(record), self.compression_level)
-
     def record_bytes(self, record: ArcWarcRecord) -> bytes:
-        """Return the warcio ``record`` as bytes, not compressed."""
+        """Return the warcio ``record`` as bytes."""
         self._buffer.seek(0)
         self._buffer.truncate()
         self.write_record(record)
         return self._buffer.getvalue()
 
+    @staticmethod
     def request_record(
-        self,
         url: str,
         warc_headers: Mapping[str, str],
         method: str = "GET",
         headers: Iterable[tuple[bytes, bytes]] = (),
         body: bytes = b"",
     ) -> bytes:
-        """Return a ``request`` record as a gzip member: request line, ``Host`` first, then ``headers``."""
-        head = request_head(url, method, headers)
-        return gzip_member(http_record("request", url, warc_headers, head, body), self.compression_level)
+        """Return a ``request`` record: request line, ``Host`` first, then ``headers``."""
+        return http_record("request", url, warc_headers, request_head(url, method, headers), body)
 
+    @staticmethod
     def response_record(
-        self,
         url: str,
         warc_headers: Mapping[str, str],
         status: int,
@@ -216,6 +190,5 @@ class RecordSerializer(WARCWriter):
         body: bytes,
         protocol: str = "HTTP/1.1",
     ) -> bytes:
-        """Return a ``response`` record as a gzip member: status line, ``headers`` as given, ``body``."""
-        head = response_head(status, headers, protocol)
-        return gzip_member(http_record("response", url, warc_headers, head, body), self.compression_level)
+        """Return a ``response`` record: status line, ``headers`` as given, ``body``."""
+        return http_record("response", url, warc_headers, response_head(status, headers, protocol), body)

@@ -49,13 +49,30 @@ _GZIP_HEADERS = {
     + bytes((2 if level == 9 else 4 if level == 1 else 0, 0xFF))
     for level in range(1, 10)
 }
+#: The zlib level of the gzip members (``WARC_COMPRESSION_LEVEL``).
+DEFAULT_COMPRESSION_LEVEL = 9
 _COUNT = struct.Struct("<I")
 _LENGTH = struct.Struct("<Q")
 # How long the crawl waits at its close for the child to write what it was handed.
 _CLOSE_TIMEOUT_S = 300.0
 
 
-def gzip_member(data: bytes, level: int = 9) -> bytes:
+def compression_level(value: object) -> int:
+    """Return ``value`` as a zlib compression level, 1 (fastest) to 9 (smallest).
+
+    >>> compression_level("6")
+    6
+    """
+    try:
+        level = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        level = 0
+    if not 1 <= level <= 9:
+        raise ValueError(f"the compression level must be an integer from 1 to 9, got {value!r}")
+    return level
+
+
+def gzip_member(data: bytes, level: int = DEFAULT_COMPRESSION_LEVEL) -> bytes:
     """Compress ``data`` into one gzip member with a fixed header.
 
     The deflate window is no larger than ``data`` (9 to 15 bits): a record
@@ -102,7 +119,7 @@ def read_frame(stream: IO[bytes]) -> list[bytes] | None:
 class WarcFileWriter:
     """Compress records and append them to a new file (replaced if it exists), in this process."""
 
-    def __init__(self, path: str | Path, level: int = 9) -> None:
+    def __init__(self, path: str | Path, level: int = DEFAULT_COMPRESSION_LEVEL) -> None:
         self.path = Path(path)
         self.level = level
         self.bytes_written = 0
@@ -140,7 +157,7 @@ class WarcFileWriter:
 class WarcWriterProcess:
     """:class:`WarcFileWriter` in a child process, fed through a pipe."""
 
-    def __init__(self, path: str | Path, level: int = 9) -> None:
+    def __init__(self, path: str | Path, level: int = DEFAULT_COMPRESSION_LEVEL) -> None:
         self.path = Path(path)
         self.level = level
         self.bytes_written = 0
