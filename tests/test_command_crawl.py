@@ -53,19 +53,30 @@ class StatsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for key, value in self.MODES.get(self.mode, {}).items():
             self.crawler.stats.set_value(key, value)
-        if self.mode == "warc_fails_at_close":
-            # Connected now, after HealthCheck: as the WARC recorder's child reports a
-            # failure of its last records when the recorder closes it.
-            self.crawler.signals.connect(self._warc_failed, signal=scrapy.signals.spider_closed)
         for n in range(200 if self.mode == "slow" else 1):
             yield scrapy.Request(f"data:,page{n}", callback=self.parse, dont_filter=True)
-
-    def _warc_failed(self) -> None:
-        self.crawler.stats.set_value("warc/write_error", "Cannot write a.warc.gz: [Errno 28] No space left")
 
     def parse(self, response: Any) -> None:
         if self.mode == "raises":
             raise ValueError("a bug in a callback")
+
+
+class WarcFailsAtClose:
+    """Stands in for the WARC recorder: a downloader middleware, connected to
+    ``spider_closed`` when the engine is built (after the extensions), that learns
+    only there, from its writer child, that the last records were not written."""
+
+    def __init__(self, crawler: scrapy.crawler.Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: scrapy.crawler.Crawler) -> WarcFailsAtClose:
+        middleware = cls(crawler)
+        crawler.signals.connect(middleware.spider_closed, signal=scrapy.signals.spider_closed)
+        return middleware
+
+    def spider_closed(self) -> None:
+        self.stats.set_value("warc/write_error", "Cannot write a.warc.gz: [Errno 28] No space left on device")
 
 
 def crawl_command(tmp_path: Path, *args: str) -> list[str]:
@@ -144,9 +155,20 @@ def test_unhealthy_run_exits_one(tmp_path, mode, reason):
     )
 
 
-def test_a_warc_failure_reported_after_the_verdict_still_fails_the_run(tmp_path):
-    result = run_crawl(tmp_path, "stats_spider", "-a", "mode=warc_fails_at_close")
+def test_a_warc_failure_heard_of_only_at_close_makes_the_verdict_and_the_report_unhealthy(tmp_path):
+    result = run_crawl(
+        tmp_path,
+        "stats_spider",
+        "-s",
+        'DOWNLOADER_MIDDLEWARES={"tests.test_command_crawl.WarcFailsAtClose": 950}',
+    )
     assert result.returncode == EXIT_UNHEALTHY, result.stderr
+    reason = "WARC not written: Cannot write a.warc.gz: [Errno 28] No space left on device"
+    assert f"Crawl unhealthy: {reason}" in result.stderr
+    (report_path,) = (tmp_path / "out" / "reports").glob("*.json")
+    report = json.loads(report_path.read_text("utf-8"))
+    assert report["health"]["ok"] is False, report
+    assert reason in report["health"]["reasons"], report
 
 
 def test_closespider_is_unhealthy(tmp_path):

@@ -94,10 +94,6 @@ class Command(ScrapyCrawlCommand):
         if self._start_error is not None or self.crawler_process.bootstrap_failed or stats is None:  # type: ignore[union-attr]
             return EXIT_START_FAILED
         ok = stats.get_value(HEALTH_OK_STAT)
-        if ok and stats.get_value("warc/write_error"):
-            # The WARC writer's child reports a failure on the last records it was handed when
-            # the recorder closes it, after HealthCheck's verdict (its spider_closed runs first).
-            return EXIT_UNHEALTHY
         if ok is None:
             # HealthCheck is off: judge by the finish reason alone.
             return EXIT_OK if stats.get_value("finish_reason") == "finished" else EXIT_UNHEALTHY

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Self
 from scrapy import signals
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from scrapy import Spider
     from scrapy.crawler import Crawler
@@ -28,6 +28,19 @@ HEALTH_INTERRUPTED_STAT = "health/interrupted"
 
 #: The finish reason of a crawl stopped from outside (SIGTERM, SIGINT, Ctrl-C).
 INTERRUPTED_REASON = "shutdown"
+
+
+def connect_closing_late(crawler: Crawler, receiver: Callable[..., Any]) -> None:
+    """Connect ``receiver`` to ``spider_closed`` behind every component built so far.
+
+    Called at ``spider_opened``.  Scrapy calls a signal's receivers in the order
+    they were connected, and builds the extensions before the downloader
+    middlewares.  The WARC recorder closes its archive in its own
+    ``spider_closed``, and a writer child that failed on the last records says so
+    only then (``warc/write_error``): a verdict or a report taken before it would
+    call the run healthy.
+    """
+    crawler.signals.connect(receiver, signal=signals.spider_closed)
 
 
 @dataclass(frozen=True)
@@ -141,8 +154,11 @@ class HealthCheck:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         o = cls(crawler.stats, crawler.settings.getfloat("HEALTH_MAX_FAILED_ARTICLE_SHARE"))
-        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         return o
+
+    def spider_opened(self, spider: Spider) -> None:
+        connect_closing_late(spider.crawler, self.spider_closed)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         verdict = assess(self.stats.get_stats(), reason, self.max_failed_share)

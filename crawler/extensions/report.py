@@ -19,7 +19,12 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler.extensions import output_dir, run_id
-from crawler.extensions.health import ARTICLE_NOTFOUND_KEYS, assess, spider_exception_count
+from crawler.extensions.health import (
+    ARTICLE_NOTFOUND_KEYS,
+    assess,
+    connect_closing_late,
+    spider_exception_count,
+)
 from crawler.signals import record_written
 
 if TYPE_CHECKING:
@@ -369,9 +374,13 @@ class RunReport:
             max_failed_share=settings.getfloat("HEALTH_MAX_FAILED_ARTICLE_SHARE"),
         )
         crawler.signals.connect(o.record_written, signal=record_written)
-        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(o.engine_stopped, signal=signals.engine_stopped)
         return o
+
+    def spider_opened(self, spider: Spider) -> None:
+        # After HealthCheck's (extension order): the report copies its verdict.
+        connect_closing_late(spider.crawler, self.spider_closed)
 
     def record_written(self, record: Any) -> None:
         adapter = ItemAdapter(record)
