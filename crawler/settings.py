@@ -250,4 +250,7 @@ ITEM_PIPELINES = {
 }
 
 LOG_LEVEL = "INFO"
+# Skips building the two DEBUG records a page ("Crawled", "Scraped") that
+# LOG_LEVEL hides; shown as usual at LOG_LEVEL = "DEBUG".
+LOG_FORMATTER = "crawler.logformatter.PortalLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
