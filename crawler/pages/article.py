@@ -94,6 +94,7 @@ _BODY_TEXT = etree.XPath("//body//text()")
 # Elements whose text is not page text.
 _TEXTLESS_TAGS = frozenset({"script", "style"})
 _TITLE_TEXT = etree.XPath("//title//text()", smart_strings=False)
+_OWN_TEXT = etree.XPath("text()", smart_strings=False)
 _ELEMENT_BY_ID = etree.XPath("id($id)")
 _ELEMENTS_WITH_ID = etree.XPath("descendant::*[@id = $id]")
 # Where a page without the enpproperty title may show its headline.
@@ -330,10 +331,18 @@ class ArticlePage:
     def _metadata_line(self) -> dict[str, str]:
         """The visible 来源/作者/编辑 line, parsed; the smallest element holding it."""
         found: dict[str, str] = {}
-        for node in self._text_owners(_METADATA_CHARS_RE.search):
-            own = collapse_whitespace(" ".join(node.xpath("./text()")))
-            if not _METADATA_LABEL_RE.search(own):
-                continue
+        # The label test first, on each candidate's own text: a character of a
+        # label is in about ten text nodes a page (来 is a common word), a label
+        # in one or two, and only those are put in document order.
+        candidates = dict.fromkeys(
+            owner for owner, text in self._labelled_text if _METADATA_CHARS_RE.search(text)
+        )
+        labelled = [
+            node
+            for node in candidates
+            if _METADATA_LABEL_RE.search(collapse_whitespace(" ".join(_OWN_TEXT(node))))
+        ]
+        for node in _in_document_order(labelled):
             element = node
             line = _text_of(element)
             # The labels may sit in sibling spans: climb only while that gains labels,
