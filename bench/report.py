@@ -122,10 +122,17 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
     s["g_time"], s["g_rss"] = time_ratio, rss_ratio
     s["g_scale"] = large[0]["articles"] / small[0]["articles"] if small and large else None
     results = data.get("extraction", {}).get("results", [])
-    ours = next((r for r in results if r["name"].startswith("project")), None)
+    # The first of ours is like for like (from the decoded page, as trafilatura gets it);
+    # the second decodes the GBK bytes in its timed pass, as a crawl does.
+    ours, *ours_from_bytes = [r for r in results if r["name"].startswith("project")] or [None]
     traf = next((r for r in results if r["name"].startswith("trafilatura")), None)
     s["f_ratio"] = traf["ms_per_page"] / ours["ms_per_page"] if ours and traf else None
-    s["f_right"] = ours["checks"].get("records_right") if ours else None
+    s["f_ratio_bytes"] = (
+        traf["ms_per_page"] / ours_from_bytes[0]["ms_per_page"] if ours_from_bytes and traf else None
+    )
+    s["f_right"] = (
+        min(r["checks"].get("records_right", 0) for r in [ours, *ours_from_bytes]) if ours else None
+    )
     targets = [
         ("b/a ≥ 3 in pages/s", _fmt(ab, 2), _fmt(cpu["b/a"], 2), median(ab) >= 3 if ab else None),
         ("c/b ≥ 0.9", _fmt(cb, 2), _fmt(cpu["c/b"], 2), median(cb) >= 0.9 if cb else None),
@@ -150,7 +157,13 @@ def summarise(data: dict[str, Any]) -> dict[str, Any]:
         ),
         (
             "extraction ≥ 10× faster than trafilatura, records right",
-            f"{s['f_ratio']:.1f}×, records right {100 * s['f_right']:.0f} %" if s["f_ratio"] else "–",
+            (
+                f"{s['f_ratio']:.1f}× from the decoded page"
+                + (f" ({s['f_ratio_bytes']:.1f}× from the GBK bytes)" if s["f_ratio_bytes"] else "")
+                + f", records right {100 * s['f_right']:.0f} %"
+            )
+            if s["f_ratio"]
+            else "–",
             "(CPU time already)",
             (s["f_ratio"] >= 10 and s["f_right"] == 1.0) if s["f_ratio"] else None,
         ),
@@ -323,9 +336,11 @@ def render(data: dict[str, Any]) -> str:
         add(f"## Row f: extraction alone, {ext['pages']} article pages, in-process")
         add("")
         add(
-            "CPU time per page (`time.process_time`, median of three timed passes after a warm-up pass; the passes of the three extractors interleaved, so that another tenant slows them alike). "
-            "Ours gets the GBK bytes and decodes them (as a crawl does); trafilatura and gne get the page "
-            "already decoded, their decoding not timed. Ours is checked record by record against the "
+            "CPU time per page (`time.process_time`, median of three timed passes after a warm-up pass; the passes of the extractors interleaved, so that another tenant slows them alike). "
+            "Each extractor's input is made before its timed pass: trafilatura and gne get the page "
+            "decoded to `str`; ours, like for like, a `HtmlResponse` whose text is already decoded (a new "
+            "one each pass; the target is judged on this row), and again from the GBK bytes, the response "
+            "built and decoded in the timed pass as in a crawl (the last row). Ours is checked record by record against the "
             "generator's expected record; trafilatura and gne give a title, a date and a text: title right "
             "(a title with the site name appended counts as right), date right, and the body: recall (share "
             "of the expected paragraphs found in the text) and precision (share of the text's lines that "
