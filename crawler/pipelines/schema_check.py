@@ -14,7 +14,9 @@ Only the keywords the article record's schema uses are implemented, with
 
 - ``type`` (``integer`` takes ``1.0`` but no bool; ``number`` and ``string``
   take no bool either), ``const`` (``True`` is not ``1``, ``1.0`` is);
-- ``pattern`` (``re.search``: anywhere in the string unless anchored),
+- ``pattern`` (searched: anywhere in the string unless anchored; with its
+  ECMA-262 meaning, as ``crawler.pipelines.validate``'s jsonschema validator
+  reads it, not Python's: ``crawler.pipelines.ecma_regex``),
   ``minLength``, ``maxLength`` (code points);
 - ``minimum``; ``minItems``, ``items``, ``uniqueItems``;
 - ``required``, ``properties``, ``additionalProperties``; ``anyOf``;
@@ -35,10 +37,11 @@ about every record refused here, so what is accepted is exactly what
 from __future__ import annotations
 
 import numbers
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
+
+from crawler.pipelines.ecma_regex import UnsupportedPatternError, ecma_regex
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -318,9 +321,10 @@ class _Generator:
             if not isinstance(schema["pattern"], str):
                 raise UnsupportedSchemaError(f"{path}/pattern: expected a string")
             try:
-                # What jsonschema does: Python's re, searched (a match anywhere unless anchored).
-                search = re.compile(schema["pattern"]).search
-            except re.error as exc:
+                # Searched (a match anywhere unless anchored), with its ECMA-262 meaning, as
+                # the validator of crawler.pipelines.validate reads it.
+                search = ecma_regex(schema["pattern"]).search
+            except UnsupportedPatternError as exc:
                 raise UnsupportedSchemaError(f"{path}/pattern: {exc}") from None
             lines.append(f"if {self.constant(search)}(x) is None: return False")
         return lines

@@ -21,14 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from scrapy.exceptions import DropItem
 
 from crawler.items import RECORD_FIELDS
+from crawler.pipelines.ecma_regex import ecma_regex
 from crawler.pipelines.schema_check import compile_schema
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Self
 
     from scrapy.crawler import Crawler
@@ -43,9 +44,22 @@ def record_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def _ecma_pattern(
+    validator: Draft202012Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    """jsonschema's ``pattern`` keyword with the pattern's ECMA-262 meaning (see ecma_regex)."""
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Draft 2020-12 as an ECMA-262 engine reads the patterns: the shipped schema means
+# the same here as in the validators of the archives that read our records.
+EcmaDraft202012Validator = validators.extend(Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @cache
 def record_validator() -> Draft202012Validator:
-    return Draft202012Validator(record_schema())
+    return EcmaDraft202012Validator(record_schema())
 
 
 def record_errors(record: dict[str, Any]) -> list[str]:
