@@ -28,6 +28,7 @@ from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.utils.asyncio import run_in_thread
 from scrapy.utils.misc import load_object
 from twisted.web.client import URI
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 from w3lib.url import safe_url_string
 
 from crawler.portal import PageKind, Portal
@@ -381,6 +382,39 @@ def looks_like_html(body: bytes) -> bool:
     return bool(_HTML_START_RE.match(body[:4096]))
 
 
+def body_encoding_against_header(content_type: str | None, body: bytes) -> str | None:
+    """The encoding of the page's ``<meta>`` when the ``Content-Type`` charset cannot
+    have written ``body`` and the ``<meta>`` one can; None when the header may be right.
+
+    HTTP's charset comes first (Scrapy and browsers read it before the page's
+    own), so it is overruled only on evidence: the body is not valid in it and
+    is valid in the ``<meta>`` encoding (GBK bytes served as ``charset=utf-8``).
+    A BOM, or a body valid in both, keeps the header.
+
+    >>> gbk_page = '<meta charset="gb2312"><p>秀洲喆</p>'.encode("gbk")
+    >>> body_encoding_against_header("text/html; charset=utf-8", gbk_page)
+    'gb18030'
+    >>> body_encoding_against_header("text/html", gbk_page) is None
+    True
+    """
+    header = http_content_type_encoding(content_type) if content_type else None
+    if header is None or read_bom(body)[0] is not None:
+        return None
+    declared = html_body_declared_encoding(body)  # resolved: gb2312 is read as gb18030
+    if declared is None or declared == header:
+        return None
+    for encoding, valid_if in ((header, False), (declared, True)):
+        try:
+            body.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            if valid_if:
+                return None
+        else:
+            if not valid_if:
+                return None
+    return declared
+
+
 class HtmlSniffMiddleware:
     """Read a response as HTML when its body is an HTML document, whatever its Content-Type says.
 
@@ -391,6 +425,12 @@ class HtmlSniffMiddleware:
     ``<html``, ``<head>`` …) is replaced by one, with the same headers, so
     that the encoding is still read from the page's ``<meta>``.  Stats:
     ``htmlsniff/retyped``.
+
+    Likewise its charset: a page whose ``Content-Type`` names a charset its
+    bytes are not valid in, and whose ``<meta>`` names one they are valid in
+    (``body_encoding_against_header``), is read in the ``<meta>`` one, its
+    headers (and what a WARC records) unchanged.  Stats:
+    ``htmlsniff/charset_overruled``.
 
     Order 585: below ``HttpCompressionMiddleware`` (590), so it sees the
     decoded body, and above ``MetaRefreshMiddleware`` (580), which reads
@@ -407,16 +447,34 @@ class HtmlSniffMiddleware:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response) -> Response:
-        if isinstance(response, HtmlResponse) or not looks_like_html(response.body):
-            return response
         assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("htmlsniff/retyped")
-        logger.debug(
-            "Reading %s as HTML although its Content-Type is %r",
-            response.url,
-            response.headers.get("Content-Type"),
-        )
-        return response.replace(cls=HtmlResponse, encoding=None)
+        if not isinstance(response, HtmlResponse):
+            if not looks_like_html(response.body):
+                return response
+            self.crawler.stats.inc_value("htmlsniff/retyped")
+            logger.debug(
+                "Reading %s as HTML although its Content-Type is %r",
+                response.url,
+                response.headers.get("Content-Type"),
+            )
+            response = response.replace(cls=HtmlResponse, encoding=None)
+        content_type = response.headers.get("Content-Type")
+        if content_type and b"charset" in content_type.lower():
+            encoding = body_encoding_against_header(content_type.decode("latin-1"), response.body)
+            if encoding is not None:
+                # Said once (a portal that lies does so on every page); counted always.
+                first = not self.crawler.stats.get_value("htmlsniff/charset_overruled")
+                self.crawler.stats.inc_value("htmlsniff/charset_overruled")
+                logger.log(
+                    logging.WARNING if first else logging.DEBUG,
+                    "Reading %s as %s (its <meta>): its bytes are not %r%s",
+                    response.url,
+                    encoding,
+                    content_type.decode("latin-1"),
+                    "; the next pages like it are counted in htmlsniff/charset_overruled" if first else "",
+                )
+                return response.replace(encoding=encoding)
+        return response
 
 
 # -- traps ------------------------------------------------------------------------------

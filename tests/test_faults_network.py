@@ -25,6 +25,7 @@ from crawler.middlewares import (
     HtmlSniffMiddleware,
     RedirectLoopMiddleware,
     RetryingHttpCompressionMiddleware,
+    body_encoding_against_header,
     looks_like_html,
 )
 from tests import project_settings
@@ -194,13 +195,16 @@ def test_every_url_faulted_twice_still_gives_every_record(snapshot_warc, first_c
 
 
 def test_pages_answered_with_a_wrong_content_type_give_the_same_records(snapshot_warc, first_crawl, tmp_path):
-    """Every URL answered once, with text/xml, octet-stream, text/plain or image/jpeg in turn."""
+    """Every URL answered once, with text/xml, octet-stream, text/plain, image/jpeg or a
+    charset the GBK bytes are not in (text/html; charset=utf-8), in turn."""
     output, requests, _ = faulted_crawl(
         snapshot_warc, tmp_path, "--rate", "1", "--faults", "content_type", "--max-faults-per-url", "1"
     )
     assert all(r["fault"] == "content_type" for r in requests if r["attempt"] == 0)
     assert without_crawl_time(read_jsonl(output)) == without_crawl_time(first_crawl.records)
-    assert report_of(output)["stats"]["htmlsniff/retyped"] > 0
+    stats = report_of(output)["stats"]
+    assert stats["htmlsniff/retyped"] > 0
+    assert stats["htmlsniff/charset_overruled"] > 0
 
 
 # -- the middlewares, one by one -----------------------------------------------------------
@@ -287,6 +291,48 @@ def test_an_html_body_is_read_as_html_whatever_its_content_type(crawler, cls):
     read = mw.process_response(Request(response.url), response)
     assert isinstance(read, HtmlResponse)
     assert read.xpath("//p/text()").get() == "风"  # GBK, from the meta tag
+
+
+GBK_PAGE = (
+    b'<HTML><HEAD><META http-equiv=Content-Type content="text/html; charset=gb2312"></HEAD>'
+    + "<BODY><P>秀洲喆</P></BODY></HTML>".encode("gbk")
+)
+UTF8_PAGE = '<html><head><meta charset="utf-8"></head><body><p>秀洲喆</p></body></html>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "read_as"),
+    [
+        ("text/html; charset=utf-8", GBK_PAGE, "gb18030"),  # the header lies: the meta is right
+        ("text/html; charset=UTF-8", GBK_PAGE, "gb18030"),
+        ("text/html", GBK_PAGE, None),  # no charset in the header (the portal's way): the meta's anyway
+        ("text/html; charset=gbk", GBK_PAGE, None),  # the header is right
+        ("text/html; charset=gb18030", UTF8_PAGE, "utf-8"),  # the other way round
+        ("text/html; charset=gbk", b'<meta charset="utf-8"><p>abc</p>', None),  # valid in both: HTTP first
+        ("text/html; charset=utf-8", b"\xef\xbb\xbf" + GBK_PAGE, None),  # a BOM decides (as in Scrapy)
+        ("text/html; charset=utf-8", GBK_PAGE.replace(b"gb2312", b"no-such-codec"), None),
+        ("text/html; charset=utf-8", b"<html><body>\xff\xfe\xfd</body></html>", None),  # no meta
+        ("text/html; charset=no-such-codec", GBK_PAGE, None),  # unknown: Scrapy falls back itself
+    ],
+)
+def test_a_charset_the_bytes_are_not_in_gives_way_to_the_meta(content_type, body, read_as):
+    assert body_encoding_against_header(content_type, body) == read_as
+
+
+def test_a_page_served_with_a_lying_charset_is_read_in_its_meta_charset(crawler, caplog):
+    mw = HtmlSniffMiddleware.from_crawler(crawler)
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    for n in range(2):
+        response = HtmlResponse(f"{SITE}/xznews/{n}.shtml", body=GBK_PAGE, headers=headers)
+        assert "\ufffd" in response.text  # what Scrapy reads from the header
+        read = mw.process_response(Request(response.url), response)
+        assert read.xpath("//p/text()").get() == "秀洲喆"
+        assert read.headers["Content-Type"] == b"text/html; charset=utf-8"  # recorded as received
+    assert crawler.stats.get_value("htmlsniff/charset_overruled") == 2
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1  # said once
+    honest = HtmlResponse(f"{SITE}/xznews/", body=UTF8_PAGE, headers=headers)
+    assert mw.process_response(Request(honest.url), honest) is honest
 
 
 def test_a_body_that_is_not_html_keeps_its_type(crawler):

@@ -30,7 +30,7 @@ response of that URL, or a 404.  On top of that:
   ``content_type``
       the recorded answer with a wrong ``Content-Type`` (in turn
       ``text/xml``, ``application/octet-stream``, ``text/plain``,
-      ``image/jpeg``);
+      ``image/jpeg``, ``text/html; charset=utf-8`` on GBK bytes);
   ``oversize``
       a 200 whose announced and sent body is ``--maxsize`` + 1 bytes;
   ``oversize_unannounced``
@@ -99,7 +99,14 @@ FAULTS = (
     "oversize_unannounced",
     "gzip_bomb",
 )
-WRONG_CONTENT_TYPES = ("text/xml", "application/octet-stream", "text/plain", "image/jpeg")
+# The last one lies about the charset of the portal's GBK pages.
+WRONG_CONTENT_TYPES = (
+    "text/xml",
+    "application/octet-stream",
+    "text/plain",
+    "image/jpeg",
+    "text/html; charset=utf-8",
+)
 TRAP_PREFIX = "/xznews/trap/"
 # Connection framing is the proxy's own: these recorded headers are not sent.
 _NOT_FORWARDED = frozenset({b"transfer-encoding", b"content-length", b"connection", b"keep-alive"})
