@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy import resolver as scrapy_resolver
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -152,7 +153,8 @@ class ContainmentMiddleware:
     which would fetch the host's robots.txt); redirects and meta refreshes
     are new requests and pass here again.  A proxy (``http_proxy``,
     ``meta["proxy"]``) is configuration, not page input: the proxy's own
-    address is not checked, the target's is.
+    address is not checked, the target's is.  The address checked is the one
+    the downloader connects to (``_pin``: no second DNS answer in between).
 
     Settings: ``CONTAINMENT_ENABLED``, ``CONTAINMENT_ALLOW_PRIVATE``,
     ``CONTAINMENT_RESOLVER``, ``SITE_HOST``.
@@ -254,8 +256,24 @@ class ContainmentMiddleware:
                 )
             else:
                 verdict = ""
+                self._pin(host, addresses)
             self._verdicts[host] = verdict
         return verdict or None
+
+    def _pin(self, host: str, addresses: list[str]) -> None:
+        """Make Scrapy connect to an address checked here, not to a second answer of the DNS.
+
+        The downloader resolves the name again with ``DNS_RESOLVER``: a name
+        whose DNS answers a public address to this check and a private one a
+        moment later (DNS rebinding) would be connected to the private one.
+        Scrapy's default resolver (``CachingThreadedResolver``, IPv4) answers
+        from ``scrapy.resolver.dnscache`` first, whether ``DNSCACHE_ENABLED``
+        or not, and never expires an entry: the first checked IPv4 address is
+        put there.  Another ``DNS_RESOLVER`` does not read it (README).
+        """
+        ipv4 = next((address for address in addresses if ":" not in address), None)
+        if ipv4 is not None:
+            scrapy_resolver.dnscache[host] = ipv4
 
     def _refuse(self, request: Request, reason: str) -> None:
         self.stats.inc_value("containment/refused")

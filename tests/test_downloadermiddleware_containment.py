@@ -18,10 +18,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import scrapy.resolver
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware, RedirectMiddleware
 from scrapy.exceptions import DropItem, IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse, Response
+from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.datatypes import LocalCache
 from scrapy.utils.test import get_crawler
 
 from crawler.items import ArticleRecord
@@ -58,6 +61,13 @@ def private_resolve(host: str) -> list[str]:
 
 class _Spider(Spider):
     name = "containment"
+
+
+@pytest.fixture(autouse=True)
+def fresh_dns_cache(monkeypatch):
+    """Each test its own Scrapy DNS cache: an address checked here is pinned there, and
+    must never be left to another test's downloads."""
+    monkeypatch.setattr(scrapy.resolver, "dnscache", LocalCache(10000))
 
 
 def unit_settings(tmp_path: Path, **overrides: Any) -> dict[str, Any]:
@@ -197,6 +207,30 @@ def test_a_name_that_does_not_resolve_is_refused_and_asked_again(tmp_path):
     assert refusal(mw, HOME) is None  # the failure was not cached
     assert refusal(mw, f"{SITE}/xznews/xwzx/") is None  # the success was
     assert calls == [HOST, HOST]
+
+
+def scrapy_resolves(host: str) -> str:
+    """What Scrapy's default resolver answers for ``host`` from its cache (no DNS query)."""
+    assert host in scrapy.resolver.dnscache, "not cached: Scrapy would ask the DNS again"
+    answers: list[str] = []
+    CachingThreadedResolver(object(), cache_size=0, timeout=1).getHostByName(host).addCallback(answers.append)
+    return answers[0]
+
+
+def test_the_address_checked_is_the_address_the_downloader_connects_to(tmp_path):
+    """DNS rebinding: a public answer to the check, then a private one to the downloader."""
+    answers = [["2606:4700::1", "1.2.3.4"], ["10.0.0.8"]]
+    mw = middleware(tmp_path, resolver=lambda host: answers.pop(0))
+    assert refusal(mw, HOME) is None
+    assert scrapy_resolves(HOST) == "1.2.3.4"  # DNSCACHE_ENABLED or not: the cache is read first
+    assert answers == [["10.0.0.8"]]  # never asked again
+
+
+def test_a_refused_or_ipv6_only_name_is_not_pinned(tmp_path):
+    assert refusal(middleware(tmp_path, resolver=lambda host: ["10.0.0.8"]), HOME) == "private"
+    assert HOST not in scrapy.resolver.dnscache
+    assert refusal(middleware(tmp_path, resolver=lambda host: ["2606:4700::1"]), HOME) is None
+    assert HOST not in scrapy.resolver.dnscache  # Scrapy's default resolver is IPv4 only anyway
 
 
 def test_localhost_through_the_system_resolver_is_loopback(tmp_path):
