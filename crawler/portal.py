@@ -38,7 +38,7 @@ class _UrlFacts(NamedTuple):
 
     canonical: str
     kind: PageKind
-    first_page: str
+    part: tuple[str, int] | None  #: normalize.article_part: (first page, 0-based index)
     listing_number: int
 
 
@@ -107,9 +107,8 @@ class Portal:
         hit = self._cache.get(url)
         if hit is None:
             canonical = canonical_url(url, self.tracking_params)
-            part = article_part(url)
             hit = _UrlFacts(
-                canonical, self._kind_of(canonical), part[0] if part else url, listing_page_number(url) or 0
+                canonical, self._kind_of(canonical), article_part(url), listing_page_number(url) or 0
             )
             if len(self._cache) >= URL_CACHE_SIZE:
                 self._cache.clear()
@@ -176,7 +175,13 @@ class Portal:
 
     def first_page_url(self, url: str) -> str:
         """The first page of a (possibly multi-page) article URL."""
-        return self._classified(url).first_page
+        part = self._classified(url).part
+        return part[0] if part else url
+
+    def article_part(self, url: str) -> tuple[str, int] | None:
+        """``normalize.article_part(url)``, looked up once per URL (a page's pager and
+        the links of every page ask it of the same URLs)."""
+        return self._classified(url).part
 
     @staticmethod
     def listing_section(url: str) -> str:

@@ -21,7 +21,6 @@ from scrapy.utils.response import get_base_url
 from crawler.loaders import ArticleLoader
 from crawler.normalize import (
     article_id_from_url,
-    article_part,
     collapse_whitespace,
     is_toolbar_text,
     parse_enpproperty,
@@ -258,7 +257,7 @@ class ArticlePage:
     @property
     def part_index(self) -> int:
         """0 for the first page of an article, 1 for ``_01``, …"""
-        part = article_part(self.portal.canonical(self.response.url))
+        part = self.portal.article_part(self.portal.canonical(self.response.url))
         return part[1] if part else 0
 
     def article_id(self) -> str | None:
@@ -547,14 +546,16 @@ class ArticlePage:
             if link.kind is not PageKind.ARTICLE:
                 continue
             url = link.canonical
-            part = article_part(url)
+            part = self.portal.article_part(url)
             if part and part[0] == first and part[1] > 0:
                 parts.setdefault(part[1], url)
         return [parts[n] for n in sorted(parts)]
 
     def later_part_urls(self) -> list[str]:
         """The pages of this article after this one that its pager links, in order."""
-        return [url for url in self.part_urls() if (article_part(url) or ("", 0))[1] > self.part_index]
+        return [
+            url for url in self.part_urls() if (self.portal.article_part(url) or ("", 0))[1] > self.part_index
+        ]
 
     # -- the record -----------------------------------------------------------
 

@@ -19,7 +19,7 @@ from scrapy.http import TextResponse
 
 from crawler.distributed import apply_worker_settings, is_worker
 from crawler.loaders import assemble_article
-from crawler.normalize import article_id_from_url, article_part
+from crawler.normalize import article_id_from_url
 from crawler.pages.article import ArticlePage
 from crawler.pages.listing import ListingPage
 from crawler.portal import PageKind, Portal
@@ -271,7 +271,8 @@ class XiuzhouSpider(Spider):
         pages = [*pages, page.load_item()]
         # A pager may link only the next page or two: add the later pages this one links.
         remaining = sorted(
-            set(remaining) | set(page.later_part_urls()), key=lambda url: (article_part(url) or ("", 0))[1]
+            set(remaining) | set(page.later_part_urls()),
+            key=lambda url: (self.portal.article_part(url) or ("", 0))[1],
         )
         remaining = remaining[: max(0, self.article_max_pages - len(pages))]
         if remaining:
