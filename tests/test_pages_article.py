@@ -248,3 +248,28 @@ def test_body_text_nodes_are_what_the_xpath_selects_on_every_snapshot_page(porta
 def test_body_text_nodes_leave_out_script_and_style_text_only(portal, body):
     page = page_for(SEED_URL, f"<html><head><title>t</title></head><body>{body}</body></html>", portal)
     assert page._body_text_nodes == _visible_text_by_xpath(page)
+
+
+@pytest.mark.parametrize(
+    ("body", "source"),
+    [
+        ("<p>来源：嘉兴日报</p>", "嘉兴日报"),  # no span: the visible line
+        ("<span id='source_baidu'>来源：嘉兴日报</span>", "嘉兴日报"),
+        # Every element of a repeated id, in order (libxml2's id index keeps the first only).
+        (
+            "<span id='source_baidu'>嘉兴日报</span><span id='source_baidu'>秀洲新闻网</span>",
+            "嘉兴日报 秀洲新闻网",
+        ),
+        # An <a name> is in the index too, but is not the span.
+        ("<a name='source_baidu'>锚</a><span id='source_baidu'>嘉兴日报</span>", "嘉兴日报"),
+        ("<script>var id = 'source_baidu';</script><span id='source_baidu'>嘉兴日报</span>", "嘉兴日报"),
+        (
+            "<span id='SOURCE_BAIDU'>嘉兴日报</span><p>来源：秀洲新闻网</p>",
+            "秀洲新闻网",
+        ),  # ids are case-sensitive
+    ],
+)
+def test_baidu_spans_are_every_element_with_the_id(portal, body, source):
+    head = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>t</title>'
+    page = page_for(SEED_URL, f"<html><head>{head}</head><body>{body}</body></html>", portal)
+    assert page.source() == source

@@ -309,15 +309,21 @@ class ArticlePage:
         """The elements below ``<html>`` whose ``id`` is ``element_id``, in document order."""
         # libxml2 indexes ids while parsing: id() is one hash look-up, where a
         # walk of the page's elements cost 0.02-0.04 ms (docs/benchmarks.md).
-        # The index keeps the first of repeated ids and also holds <a name>,
-        # so it is trusted only when the id occurs once in the page's source.
-        occurrences = self._html.count(element_id)
-        if not occurrences:
+        # The index holds the first element of each id (and <a name>s): when it
+        # has nothing, no element has the id; what it has is trusted only when
+        # the id occurs once in the page's source.
+        if not element_id or any(char.isspace() for char in element_id):  # id() reads a list of ids
+            return _ELEMENTS_WITH_ID(self._root, id=element_id)
+        found = _ELEMENT_BY_ID(self._root, id=element_id)
+        if not found:
             return []
-        if occurrences == 1:
-            found = _ELEMENT_BY_ID(self._root, id=element_id)
-            if len(found) == 1 and found[0].get("id") == element_id and found[0] is not self._root:
-                return found
+        if (
+            len(found) == 1
+            and found[0].get("id") == element_id
+            and found[0] is not self._root
+            and self._html.count(element_id) == 1
+        ):
+            return found
         return _ELEMENTS_WITH_ID(self._root, id=element_id)
 
     def _span_text(self, span_id: str) -> str | None:
