@@ -131,6 +131,8 @@ class RunResult:
     records_written: int = 0
     records_right: bool | None = None
     note: str = ""
+    #: Requests retried (Scrapy's retry/count): a server that failed requests, not a clean measure.
+    retries: int = 0
 
     @property
     def pages_per_s(self) -> float:
@@ -251,6 +253,7 @@ class Bench:
             requests=m.requests,
             server_cpu_s=m.server_cpu_s,
             returncode=m.returncode,
+            retries=int(m.stats.get("retry/count", 0)),
         )
         self.results.append(result)
         self.log(
@@ -261,6 +264,14 @@ class Bench:
         if m.returncode != 0:
             self.log(
                 f"  {row} exited {m.returncode}: see {cmd[-1] if row in 'az' else ''} logs under {self.workdir}/runs"
+            )
+        if result.retries:
+            failed = {
+                k.rsplit("/", 1)[1]: v for k, v in m.stats.items() if k.startswith("retry/reason_count/")
+            }
+            self.log(
+                f"  WARNING {row} r{rnd}: {result.retries} requests retried ({failed}): the server failed "
+                "requests, this run is no clean measure (see nginx's error.log)"
             )
         return result
 

@@ -302,6 +302,17 @@ def render(data: dict[str, Any]) -> str:
             ]
             add(f"- {key}: " + ", ".join(cells))
     add("")
+    retried = [r for r in runs if r.get("retries")]
+    if retried:
+        add(
+            "Runs in which the server failed requests (Scrapy retried them; their figures are no clean "
+            "measure): "
+            + ", ".join(f"{r['row']} r{r['round']} N={r['articles']} ({r['retries']})" for r in retried)
+            + "."
+        )
+    else:
+        add("No request was retried in any run: the server answered every one.")
+    add("")
     if not any(_by(runs, row) for row in "abcdezy"):
         del lines[rows_start:]  # not run (``--only``)
     g = _by(runs, "g")
