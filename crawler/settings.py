@@ -10,6 +10,8 @@ AutoThrottle, robots.txt) in ``XiuzhouSpider.update_settings``; a value
 given with ``-s`` always wins.
 """
 
+from crawler import user_agent
+
 BOT_NAME = "xiuzhou"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -17,7 +19,8 @@ COMMANDS_MODULE = "crawler.commands"
 
 # --- Live-run manners -------------------------------------------------------
 CRAWLER_CONTACT = "archive-crawler@example.org"
-USER_AGENT = f"xiuzhou-archive-crawler/0.1 (+mailto:{CRAWLER_CONTACT})"
+# The spider names CRAWLER_CONTACT here when it is set and USER_AGENT is not.
+USER_AGENT = user_agent(CRAWLER_CONTACT)
 ROBOTSTXT_OBEY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
@@ -69,7 +72,6 @@ REMOTE_CONTROL_ENABLED = False
 
 # --- Requests: canonical URLs and fingerprints --------------------------------
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.CanonicalRequestFingerprinter"
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 
 # --- The portal ----------------------------------------------------------------
 # Everything assumed about the portal's addresses is here (see README,

@@ -260,3 +260,26 @@ def test_article_linked_only_from_a_topic_page_is_found(tmp_path):
     assert article_url in {r["url"] for r in read_jsonl(output)}
     report = report_of(output)
     assert report["pages"]["by_kind"]["other"] == 1  # the topic page, not the page it links
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({}, "xiuzhou-archive-crawler/0.1 (+mailto:archive-crawler@example.org)"),
+        ({"CRAWLER_CONTACT": "ops@example.org"}, "xiuzhou-archive-crawler/0.1 (+mailto:ops@example.org)"),
+        ({"USER_AGENT": "mine/1.0"}, "mine/1.0"),
+        ({"CRAWLER_CONTACT": "ops@example.org", "USER_AGENT": "mine/1.0"}, "mine/1.0"),  # the operator's own
+    ],
+)
+def test_the_user_agent_names_the_contact_given_on_the_command_line(overrides, expected):
+    from scrapy.settings import Settings
+
+    import crawler.settings
+    from crawler.spiders.xiuzhou import XiuzhouSpider
+
+    settings = Settings()
+    settings.setmodule(crawler.settings, priority="project")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    XiuzhouSpider.update_settings(settings)
+    assert settings["USER_AGENT"] == expected

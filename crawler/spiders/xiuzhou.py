@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from scrapy import Request, Spider
 from scrapy.http import TextResponse
 
+from crawler import user_agent
 from crawler.distributed import apply_worker_settings, is_worker
 from crawler.loaders import assemble_article
 from crawler.normalize import article_id_from_url
@@ -69,6 +70,11 @@ class XiuzhouSpider(Spider):
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
+        # -s CRAWLER_CONTACT=… names the operator in the User-Agent; a USER_AGENT set as
+        # specifically (or more) is the operator's own and is kept.
+        contact_priority = settings.getpriority("CRAWLER_CONTACT") or 0
+        if contact_priority > (settings.getpriority("USER_AGENT") or 0):
+            settings.set("USER_AGENT", user_agent(settings.get("CRAWLER_CONTACT")), priority=contact_priority)
         if settings.get("REPLAY_ARCHIVE"):
             for name, value in REPLAY_SETTINGS.items():
                 settings.set(name, value, priority="spider")
