@@ -16,7 +16,7 @@ import ipaddress
 import logging
 import re
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -230,6 +230,26 @@ class ContainmentMiddleware:
         if reason is not None:
             self._refuse(request, reason)
 
+    def process_response(self, request: Request, response: Response) -> Response:
+        """Drop an answer that came from a refused address after all.
+
+        The check above is made on the DNS's answer before the download; the
+        downloader connects on its own (a second answer, or a download handler
+        that resolves names itself, such as aiohttp's). Scrapy records the peer
+        address of every download in ``response.ip_address``: an answer straight
+        from a loopback, private or reserved address is refused here, before the
+        spider reads it (through a proxy, the address is the proxy's, which is
+        configuration: kept).  Order 40 puts this last among the downloader
+        middlewares' ``process_response``: a WARC being recorded (950) has kept
+        the answer as received, which is what happened.
+        """
+        if self.allow_private or response.ip_address is None or request.meta.get("proxy"):
+            return response
+        problem = address_problem(response.ip_address)
+        if problem is not None:
+            self._refuse(request, f"answered_from_{problem}")
+        return response
+
     async def _address_problem(self, host: str) -> str | None:
         verdict = self._verdicts.get(host)
         if verdict is None:
@@ -275,7 +295,7 @@ class ContainmentMiddleware:
         if ipv4 is not None:
             scrapy_resolver.dnscache[host] = ipv4
 
-    def _refuse(self, request: Request, reason: str) -> None:
+    def _refuse(self, request: Request, reason: str) -> NoReturn:
         self.stats.inc_value("containment/refused")
         self.stats.inc_value(f"containment/refused/{reason}")
         _keep_url(self.stats, "containment/refused_urls", request.url)

@@ -11,6 +11,7 @@ at rate 0 with ``--log``) and read what it was asked for.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import socket
 from pathlib import Path
@@ -522,3 +523,33 @@ def test_pipelines_write_fixed_file_names_whatever_the_records_say(tmp_path, mon
         f"out/.state/{output.name}.index.json",
     }, everything
     assert not Path("/tmp/xiuzhou-pwned").exists()
+
+
+@pytest.mark.parametrize(
+    ("ip_address", "meta", "settings", "refused_as"),
+    [
+        ("1.2.3.4", {}, {}, None),
+        ("10.0.0.8", {}, {}, "answered_from_private"),  # rebinding, or a handler resolving on its own
+        ("127.0.0.1", {}, {}, "answered_from_loopback"),
+        ("::ffff:169.254.169.254", {}, {}, "answered_from_link_local"),
+        ("127.0.0.1", {"proxy": "http://127.0.0.1:3128"}, {}, None),  # the proxy's address: configuration
+        ("127.0.0.1", {}, {"CONTAINMENT_ALLOW_PRIVATE": True}, None),
+        (None, {}, {}, None),  # no peer: replayed, cached
+    ],
+)
+def test_an_answer_from_a_refused_address_is_dropped(tmp_path, ip_address, meta, settings, refused_as):
+    mw = middleware(tmp_path, **settings)
+    request = Request(HOME, meta=meta)
+    response = HtmlResponse(
+        HOME,
+        body=b"<html></html>",
+        request=request,
+        ip_address=ipaddress.ip_address(ip_address) if ip_address else None,
+    )
+    if refused_as is None:
+        assert mw.process_response(request, response) is response
+        assert mw.stats.get_value("containment/refused") is None
+    else:
+        with pytest.raises(IgnoreRequest, match=refused_as):
+            mw.process_response(request, response)
+        assert mw.stats.get_value(f"containment/refused/{refused_as}") == 1
