@@ -207,6 +207,23 @@ def read_reports(output: Path) -> list[dict[str, Any]]:
             ],
             id="warc-not-written",
         ),
+        pytest.param(
+            {
+                **RUN_STATS,
+                "containment/refused": 3,
+                "containment/refused/answered_from_private": 2,
+                "containment/refused/answered_from_loopback": 1,
+                "containment/refused/offsite": 4,  # refusals before a download are routine
+            },
+            "finished",
+            [
+                (
+                    "answers came from refused addresses (1 loopback, 2 private): "
+                    "the name resolved elsewhere than checked"
+                )
+            ],
+            id="answered-from-a-refused-address",
+        ),
     ],
 )
 def test_assess(stats, reason, expected):

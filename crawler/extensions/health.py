@@ -26,6 +26,9 @@ HEALTH_REASON_STAT = "health/reason"
 HEALTH_FAILED_SHARE_STAT = "health/failed_article_share"
 HEALTH_INTERRUPTED_STAT = "health/interrupted"
 
+#: ContainmentMiddleware's count of answers from a refused peer address, by kind.
+ANSWERED_FROM_PREFIX = "containment/refused/answered_from_"
+
 #: The finish reason of a crawl stopped from outside (SIGTERM, SIGINT, Ctrl-C).
 INTERRUPTED_REASON = "shutdown"
 
@@ -98,7 +101,8 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     """Judge a run from its stats.
 
     A run is unhealthy when it did not finish, when spider callbacks raised,
-    when the output or the WARC could not be written, when listings linked articles unknown to earlier runs yet nothing was
+    when the output or the WARC could not be written, when an answer came from
+    an address containment refuses, when listings linked articles unknown to earlier runs yet nothing was
     written (or kept pending by a stopped run), or when more than *max_failed_share* of its article pages
     failed extraction or validation (the portal changed its template).
     """
@@ -113,6 +117,17 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
         reasons.append(f"output not written: {stats['output/write_error']}")
     if stats.get("warc/write_error"):
         reasons.append(f"WARC not written: {stats['warc/write_error']}")
+    # The portal's name led the downloader somewhere the check refused (DNS rebinding?).
+    answered = {
+        key.removeprefix(ANSWERED_FROM_PREFIX): int(value)
+        for key, value in stats.items()
+        if key.startswith(ANSWERED_FROM_PREFIX)
+    }
+    if answered:
+        where = ", ".join(f"{count} {kind}" for kind, count in sorted(answered.items()))
+        reasons.append(
+            f"answers came from refused addresses ({where}): the name resolved elsewhere than checked"
+        )
     # Records a stopped crawl kept pending for its resumption are not lost;
     # and a crawl stopped early may not have reached an article page yet.
     written = int(stats.get("output/written", 0)) + int(stats.get("output/kept_pending", 0))
