@@ -128,6 +128,13 @@ def _resolved_problem(address: str) -> str | None:
         return "reserved"  # not an address: never connect to it
 
 
+#: Stats of ContainmentMiddleware: refused requests, and ``<this>/<reason>`` by reason.
+REFUSED_STAT = "containment/refused"
+#: The reasons of answers refused for their peer address, before the address's kind
+#: (``answered_from_private``): the health verdict reads them.
+ANSWERED_FROM = "answered_from_"
+
+
 class ContainmentMiddleware:
     """Refuse, before it is downloaded, every request that could leave the portal.
 
@@ -247,7 +254,7 @@ class ContainmentMiddleware:
             return response
         problem = address_problem(response.ip_address)
         if problem is not None:
-            self._refuse(request, f"answered_from_{problem}")
+            self._refuse(request, ANSWERED_FROM + problem)
         return response
 
     async def _address_problem(self, host: str) -> str | None:
@@ -296,8 +303,8 @@ class ContainmentMiddleware:
             scrapy_resolver.dnscache[host] = ipv4
 
     def _refuse(self, request: Request, reason: str) -> NoReturn:
-        self.stats.inc_value("containment/refused")
-        self.stats.inc_value(f"containment/refused/{reason}")
+        self.stats.inc_value(REFUSED_STAT)
+        self.stats.inc_value(f"{REFUSED_STAT}/{reason}")
         _keep_url(self.stats, "containment/refused_urls", request.url)
         self._log_once(
             reason,
@@ -439,18 +446,18 @@ def body_encoding_against_header(content_type: str | None, body: bytes) -> str |
     if header is None or read_bom(body)[0] is not None:
         return None
     declared = html_body_declared_encoding(body)  # resolved: gb2312 is read as gb18030
-    if declared is None or declared == header:
+    if declared is None or declared == header or _decodes(body, header) or not _decodes(body, declared):
         return None
-    for encoding, valid_if in ((header, False), (declared, True)):
-        try:
-            body.decode(encoding)
-        except (UnicodeDecodeError, LookupError):
-            if valid_if:
-                return None
-        else:
-            if not valid_if:
-                return None
     return declared
+
+
+def _decodes(body: bytes, encoding: str) -> bool:
+    """Whether ``body`` is valid in ``encoding`` (False for an encoding Python does not know)."""
+    try:
+        body.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return False
+    return True
 
 
 class HtmlSniffMiddleware:

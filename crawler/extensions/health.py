@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from scrapy import signals
 
+from crawler.middlewares import ANSWERED_FROM, REFUSED_STAT
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
@@ -25,9 +27,6 @@ HEALTH_OK_STAT = "health/ok"
 HEALTH_REASON_STAT = "health/reason"
 HEALTH_FAILED_SHARE_STAT = "health/failed_article_share"
 HEALTH_INTERRUPTED_STAT = "health/interrupted"
-
-#: ContainmentMiddleware's count of answers from a refused peer address, by kind.
-ANSWERED_FROM_PREFIX = "containment/refused/answered_from_"
 
 #: The finish reason of a crawl stopped from outside (SIGTERM, SIGINT, Ctrl-C).
 INTERRUPTED_REASON = "shutdown"
@@ -118,10 +117,11 @@ def assess(stats: Mapping[str, Any], finish_reason: str | None, max_failed_share
     if stats.get("warc/write_error"):
         reasons.append(f"WARC not written: {stats['warc/write_error']}")
     # The portal's name led the downloader somewhere the check refused (DNS rebinding?).
+    answered_from = f"{REFUSED_STAT}/{ANSWERED_FROM}"
     answered = {
-        key.removeprefix(ANSWERED_FROM_PREFIX): int(value)
+        key.removeprefix(answered_from): int(value)
         for key, value in stats.items()
-        if key.startswith(ANSWERED_FROM_PREFIX)
+        if key.startswith(answered_from)
     }
     if answered:
         where = ", ".join(f"{count} {kind}" for kind, count in sorted(answered.items()))

@@ -280,14 +280,18 @@ class WarcRecorderMiddleware:
         stops rather than fetch pages it cannot archive.
         """
         writer, self._writer = self._writer, None
-        if self._write_error is None:
-            self._write_error = f"Cannot write {self.path}: {exc}"
-            logger.error("%s; stopping the crawl", self._write_error)
-            self.stats.set_value("warc/write_error", self._write_error)
+        self._say_write_error(exc, "; stopping the crawl")
         if writer is not None:
             with contextlib.suppress(OSError):  # the same failure again
                 self.stats.set_value("warc/bytes_written", writer.close())
         stop_crawl(self.crawler, "warc_error")
+
+    def _say_write_error(self, exc: OSError, then: str = "") -> None:
+        """Log and publish (``warc/write_error``) the first failure to write the archive."""
+        if self._write_error is None:
+            self._write_error = f"Cannot write {self.path}: {exc}"
+            logger.error("%s%s", self._write_error, then)
+            self.stats.set_value("warc/write_error", self._write_error)
 
     def process_response(self, request: Request, response: Response) -> Response:
         if (
@@ -361,9 +365,7 @@ class WarcRecorderMiddleware:
         try:
             self.stats.set_value("warc/bytes_written", writer.close())
         except OSError as exc:  # the child failed on the last records it was handed
-            self._write_error = f"Cannot write {self.path}: {exc}"
-            logger.error("%s", self._write_error)
-            self.stats.set_value("warc/write_error", self._write_error)
+            self._say_write_error(exc)
             return
         logger.info(
             "Recorded %d WARC records into %s", self.stats.get_value("warc/records_written", 0), self.path
