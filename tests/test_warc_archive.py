@@ -13,7 +13,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from crawler.warc.archive import ArchivedResponse, ArchiveError, WarcArchive
+from crawler.warc.archive import ArchivedResponse, ArchiveError, WarcArchive, _split_http
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -326,3 +326,34 @@ def test_indexing_does_not_decompress_twice(tmp_path, monkeypatch):
     assert archive.get(f"{SITE}/7").body.startswith(b"page 7")
     assert len(calls) == 1
     archive.close()
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        # CRLF CRLF ends the headers; a blank line of bare LFs inside the body is body.
+        (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>a</p>\n\n<p>b</p>",
+            (200, [(b"Content-Type", b"text/html")], b"<p>a</p>\n\n<p>b</p>"),
+        ),
+        # A writer using bare LFs; its body may hold CRLF CRLF.
+        (
+            b"HTTP/1.1 200 OK\nContent-Type: text/html\n\nbody\r\n\r\nmore",
+            (200, [(b"Content-Type", b"text/html")], b"body\r\n\r\nmore"),
+        ),
+        # Mixed: the first blank line ends the headers, whichever its line ends.
+        (
+            b"HTTP/1.1 404 Not Found\r\nServer: x\r\n\nrest",
+            (404, [(b"Server", b"x")], b"rest"),
+        ),
+        # No blank line: a message without a body.
+        (b"HTTP/1.1 304 Not Modified\r\nETag: 1", (304, [(b"ETag", b"1")], b"")),
+        # A folded header line joins the one before it.
+        (
+            b"HTTP/1.1 200 OK\r\nX-Long: a\r\n b\r\n\r\n",
+            (200, [(b"X-Long", b"a b")], b""),
+        ),
+    ],
+)
+def test_split_http_message(message, expected):
+    assert _split_http(message, "a.warc", 0) == expected

@@ -220,9 +220,16 @@ def _gunzip_member(data: bytes, path: str, offset: int, limit: int) -> bytes:
 def _split_http(block: bytes, path: str, offset: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     """Parse a recorded HTTP response message into status, header lines, body."""
     # CRLF CRLF ends the headers; some writers use bare LFs, and a message
-    # without a body may lack the blank line.
-    ends = [(at, len(sep)) for sep in (b"\r\n\r\n", b"\n\n") if (at := block.find(sep)) >= 0]
-    end, sep_len = min(ends) if ends else (len(block), 0)
+    # without a body may lack the blank line.  A bare-LF end counts only before
+    # the CRLF one: searched up to it, not through the whole body.
+    crlf = block.find(b"\r\n\r\n")
+    lf = block.find(b"\n\n", 0, crlf if crlf >= 0 else len(block))
+    if lf >= 0:
+        end, sep_len = lf, 2
+    elif crlf >= 0:
+        end, sep_len = crlf, 4
+    else:
+        end, sep_len = len(block), 0
     lines = block[:end].replace(b"\r\n", b"\n").split(b"\n")
     status_line = lines[0].split(None, 2)
     try:
