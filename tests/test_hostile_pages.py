@@ -339,6 +339,30 @@ def test_a_page_flooded_with_one_marker_is_read_like_any_other(harness, flood):
     assert outcome in ("valid record", "rejected by the schema", "article/failed (no article found)")
 
 
+LAST_LISTING = "http://jxxznews.zjol.com.cn/xznews/xwzx/index_2.shtml"
+LISTING_FLOODS = {
+    # A million characters a page name may hold, then one: a path searched back from each
+    # name, not forward from each character.
+    "a long name before a page": b"<script>var x='" + b"a" * 1_000_000 + b"index_9.shtml';</script>",
+    "a long name, no page": b"<script>var x='" + b"/a" * 500_000 + b"';</script>",
+    "page names": b"<script>" + b"go('index_1.shtml');" * 100_000 + b"</script>",
+}
+
+
+@pytest.mark.timeout(60)  # a quadratic reading of these pages takes many minutes
+@pytest.mark.parametrize("flood", LISTING_FLOODS, ids=list(LISTING_FLOODS))
+def test_a_last_listing_page_flooded_with_page_names_is_read_like_any_other(harness, flood):
+    """The last page of a section links no later page, so its source is searched for one."""
+    body = dict(LISTING_PAGES)[LAST_LISTING]
+    end = body.index(b"</BODY>")
+    response = harness.response(LAST_LISTING, body[:end] + LISTING_FLOODS[flood] + body[end:], {}, "listing")
+    requests, items = harness.run(harness.spider.parse_page, response)
+    assert items == []
+    harness.assert_on_portal(requests)
+    # A page name with a path a million characters long is no page of this section.
+    assert not [r.url for r in requests if "/xwzx/index_" in r.url]
+
+
 @settings(HOSTILE, max_examples=LISTING_CASES)
 @given(case=hostile_page(LISTING_PAGES))
 def test_a_hostile_listing_page_yields_only_portal_requests(harness, case):

@@ -56,6 +56,70 @@ def test_next_listing_url_is_the_smallest_later_page_of_the_same_section(page):
     assert page.next_listing_url() == f"{H}/xznews/xwzx/index_2.shtml"
 
 
+def listing_page(url: str, body: str) -> ListingPage:
+    settings = Settings()
+    settings.setmodule("crawler.settings")
+    return ListingPage(HtmlResponse(url=url, body=body.encode("gbk")), Portal.from_settings(settings))
+
+
+SECTION = f"{H}/xznews/xwzx"
+
+
+@pytest.mark.parametrize(
+    ("url", "pager", "expected"),
+    [
+        # A jump menu: no <a href>, the pages in <option value>s.
+        (
+            f"{SECTION}/index_1.shtml",
+            (
+                '<select onchange="location.href=this.value"><option value="index.shtml">1</option>'
+                '<option value="index_1.shtml" selected>2</option><option value="index_2.shtml">3</option></select>'
+            ),
+            f"{SECTION}/index_2.shtml",
+        ),
+        # A pager a script writes.
+        (
+            f"{SECTION}/index.shtml",
+            "<script>document.write('<a href=\"index_1.shtml\">下一页</a>');</script>",
+            f"{SECTION}/index_1.shtml",
+        ),
+        # A link that runs a script; the smallest later page named wins.
+        (
+            f"{SECTION}/index.shtml",
+            (
+                '<a href="javascript:void(0)" onclick="location.href=\'index_3.shtml\'">尾页</a>'
+                "<a href=\"javascript:goPage('index_1.shtml')\">下一页</a>"
+            ),
+            f"{SECTION}/index_1.shtml",
+        ),
+        # Escaped slashes of a script's string, an absolute path.
+        (
+            f"{SECTION}/index.shtml",
+            '<script>var next = "\\/xznews\\/xwzx\\/index_1.shtml";</script>',
+            f"{SECTION}/index_1.shtml",
+        ),
+        # Another section's pages, earlier pages, other hosts, look-alike names: no next page.
+        (
+            f"{SECTION}/index_2.shtml",
+            (
+                "<script>go('/xznews/dxcs/index_3.shtml'); go('index_1.shtml');"
+                " go('http://www.zjol.com.cn/xznews/xwzx/index_3.shtml'); go('bigindex_3.shtml');</script>"
+            ),
+            None,
+        ),
+        # Links name a later page: they decide, whatever the source names besides.
+        (
+            f"{SECTION}/index.shtml",
+            '<a href="index_4.shtml">5</a><script>go("index_1.shtml")</script>',
+            f"{SECTION}/index_4.shtml",
+        ),
+    ],
+)
+def test_next_listing_url_when_the_pager_is_not_links(url, pager, expected):
+    body = f'<html><body><a href="/xznews/system/2012/11/20/015488210.shtml">甲</a>{pager}</body></html>'
+    assert listing_page(url, body).next_listing_url() == expected
+
+
 def test_other_page_urls_are_html_pages_only(page):
     assert page.other_page_urls() == [f"{H}/xznews/zt2010/special.shtml"]
 

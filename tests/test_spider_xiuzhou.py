@@ -262,6 +262,33 @@ def test_article_linked_only_from_a_topic_page_is_found(tmp_path):
     assert report["pages"]["by_kind"]["other"] == 1  # the topic page, not the page it links
 
 
+def test_listing_pages_reached_when_the_pager_is_a_script(first_crawl, tmp_path):
+    """The notes name the listing pages (index_1.shtml, …), not the pager's markup:
+    a pager whose pages are followed by a script, not links, is walked all the same."""
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    listings = [
+        f"{HOST}/xznews/{section}/index{page}.shtml"
+        for section, page in (("xwzx", ""), ("xwzx", "_1"), ("xwzx", "_2"), ("zjfc", ""), ("zjfc", "_1"))
+    ]
+    for url in listings:
+        snapshot.edit(
+            url,
+            lambda text: re.sub(
+                r'<a href="(index(?:_\d+)?\.shtml)">([^<]*)</a>',
+                r"<span onclick=\"location.href='\1'\">\2</span>",
+                text,
+            ),
+        )
+    warc = snapshot.pack(tmp_path / "s.warc.gz")
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = read_jsonl(output)
+    assert_records_equal(expected_records(), records)
+    assert len(records) == len(expected_records())
+    assert report_of(output)["pages"] == report_of(first_crawl.output)["pages"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
