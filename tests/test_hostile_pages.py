@@ -325,6 +325,9 @@ FLOODS = {
     "enpproperty markers": b"<!--enpproperty " * 100_000,
     "unclosed tags in enpproperty": b"<!--enpproperty " + b"<a>" * 100_000 + b"/enpproperty-->",
     "site names in the title": "<title>标题".encode("gbk") + "-新闻网".encode("gbk") * 20_000 + b"</title>",
+    "a long path before a later page's name": b"<script>x='"
+    + b"/a" * 500_000
+    + b"013095123_01.shtml'</script>",
 }
 
 

@@ -273,3 +273,53 @@ def test_baidu_spans_are_every_element_with_the_id(portal, body, source):
     head = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>t</title>'
     page = page_for(SEED_URL, f"<html><head>{head}</head><body>{body}</body></html>", portal)
     assert page.source() == source
+
+
+MULTIPAGE = "http://jxxznews.zjol.com.cn/xznews/system/2012/09/26/015312764"
+
+
+@pytest.mark.parametrize(
+    ("url", "pager", "expected"),
+    [
+        # The fixture's own pager: links.
+        (
+            f"{MULTIPAGE}.shtml",
+            '<a href="015312764_01.shtml">2</a> <a href="015312764_02.shtml">3</a>',
+            [f"{MULTIPAGE}_01.shtml", f"{MULTIPAGE}_02.shtml"],
+        ),
+        # A pager a script follows: no <a href> to a later page.
+        (
+            f"{MULTIPAGE}.shtml",
+            (
+                "<span onclick=\"location.href='015312764_01.shtml'\">2</span>"
+                "<span onclick=\"location.href='015312764_02.shtml'\">3</span>"
+            ),
+            [f"{MULTIPAGE}_01.shtml", f"{MULTIPAGE}_02.shtml"],
+        ),
+        # A jump menu, absolute paths, on a later page: every page but the first.
+        (
+            f"{MULTIPAGE}_01.shtml",
+            (
+                '<select onchange="location.href=this.value"><option value="/xznews/system/2012/09/26/015312764.shtml">1'
+                '<option value="/xznews/system/2012/09/26/015312764_01.shtml">2'
+                '<option value="/xznews/system/2012/09/26/015312764_02.shtml">3</select>'
+            ),
+            [f"{MULTIPAGE}_01.shtml", f"{MULTIPAGE}_02.shtml"],
+        ),
+        # Another article's pages, a longer id ending alike: none of this article's.
+        (
+            f"{MULTIPAGE}.shtml",
+            "<script>go('015312765_01.shtml'); go('1015312764_01.shtml');</script>",
+            [],
+        ),
+        # Links decide when there are any.
+        (
+            f"{MULTIPAGE}.shtml",
+            '<a href="015312764_01.shtml">2</a><script>go("015312764_02.shtml")</script>',
+            [f"{MULTIPAGE}_01.shtml"],
+        ),
+    ],
+)
+def test_part_urls_when_the_pager_is_not_links(portal, url, pager, expected):
+    html = f"<html><body><h1>标题</h1><!--enpcontent--><p>正文。</p><!--/enpcontent-->{pager}</body></html>"
+    assert page_for(url, html, portal).part_urls() == expected

@@ -234,6 +234,28 @@ def test_multipage_article_whose_pager_links_only_the_next_page(tmp_path):
     assert got["paragraphs"] == expected["paragraphs"]
 
 
+def test_multipage_article_whose_pager_is_a_script(tmp_path):
+    """The notes name an article's later pages (…_01.shtml), not the pager's markup."""
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    first = f"{HOST}/xznews/system/2012/09/26/015312764"
+    for url in (f"{first}.shtml", f"{first}_01.shtml", f"{first}_02.shtml"):
+        snapshot.edit(
+            url,
+            lambda text: re.sub(
+                r'<a href="(015312764(?:_\d+)?\.shtml)">([^<]*)</a>',
+                r"<span onclick=\"location.href='\1'\">\2</span>",
+                text,
+            ),
+        )
+    warc = snapshot.pack(tmp_path / "s.warc.gz")
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = read_jsonl(output)
+    assert_records_equal(expected_records(), records)
+    assert next(r for r in records if r["url"] == f"{first}.shtml")["page_count"] == 3
+
+
 def test_article_linked_only_from_a_topic_page_is_found(tmp_path):
     """A page under /xznews/ that is neither a listing nor an article (a topic
     page) is read for links, one step deep: its own such links are not followed."""

@@ -31,7 +31,7 @@ from crawler.normalize import (
     strip_site_suffix,
 )
 from crawler.pages.blocks import Block, page_blocks
-from crawler.pages.links import page_links
+from crawler.pages.links import named_links, page_links
 from crawler.pages.listing import ListingPage
 from crawler.pages.tree import html_tree
 from crawler.portal import PageKind
@@ -545,10 +545,18 @@ class ArticlePage:
         ]
 
     def part_urls(self) -> list[str]:
-        """Canonical URLs of the other pages of this article, in page order."""
+        """Canonical URLs of the other pages of this article, in page order: those
+        its pager links; when it links none, those its source names.
+
+        The notes fix the later pages' names (``…_01.shtml``), not how the pager
+        shows them: one a script writes or follows has no ``<a href>``.
+        """
+        return self._parts_of(self.links) or self._parts_of(self._named_parts())
+
+    def _parts_of(self, links: list[Link]) -> list[str]:
         first = self.url
         parts: dict[int, str] = {}
-        for link in self.links:
+        for link in links:
             if link.kind is not PageKind.ARTICLE:
                 continue
             url = link.canonical
@@ -556,6 +564,13 @@ class ArticlePage:
             if part and part[0] == first and part[1] > 0:
                 parts.setdefault(part[1], url)
         return [parts[n] for n in sorted(parts)]
+
+    def _named_parts(self) -> list[Link]:
+        """Pages of this article named in the page's source (``<file>_NN.shtml``)."""
+        stem = self.url.rsplit("/", 1)[-1].partition(".")[0]
+        if not stem or f"{stem}_" not in self._html:
+            return []
+        return named_links(self.response, self.portal, re.compile(rf"{re.escape(stem)}_\d{{1,4}}\.s?html?"))
 
     def later_part_urls(self) -> list[str]:
         """The pages of this article after this one that its pager links, in order."""

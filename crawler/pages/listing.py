@@ -10,29 +10,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import islice
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from scrapy.utils.response import get_base_url
-
-from crawler.pages.links import page_links
+from crawler.pages.links import named_links, page_links
 from crawler.pages.tree import html_tree
 from crawler.portal import PageKind
 
 # Pages, not images, styles or downloads: a folder, or an .shtml/.html/.htm file.
 _HTML_PATH_RE = re.compile(r"(/|\.s?html?)$", re.IGNORECASE)
-# A later listing page (the notes' ``index_N.shtml``) named anywhere in a page's
-# source: a jump menu's ``<option value>``, a pager a script writes or follows
-# (``document.write``, ``location.href``). The file name is found first (a literal
-# search); its path runs back to the nearest quote, bracket, space or separator,
-# within _NAME_MAX characters: a class-first regex would be quadratic on a long
-# run of such characters (tests/test_hostile_pages.py).
+# A listing page's file name (the notes' ``index_N.shtml``), for a pager that is
+# not links (``links.named_links``).
 _LISTING_FILE_RE = re.compile(r"index_\d{1,9}\.s?html?", re.IGNORECASE)
-_NAME_SEPARATORS = " \t\r\n\f\v\u3000\"'<>()=;,+\\"
-_NAME_MAX = 256
-# A pager names a few dozen pages; a page naming thousands is not read further.
-_NAMES_MAX = 200
 
 if TYPE_CHECKING:
     from scrapy.http import TextResponse
@@ -118,17 +107,7 @@ class ListingPage:
 
     def _named_listing_urls(self) -> list[str]:
         """Canonical URLs of the on-portal ``index_N`` pages named in the page's source."""
-        base_url = get_base_url(self.response)
-        # A script may escape its slashes: "\/xznews\/xwzx\/index_2.shtml".
-        text = self.response.text.replace("\\/", "/")
-        urls = []
-        for match in islice(_LISTING_FILE_RE.finditer(text), _NAMES_MAX):
-            before = text[max(0, match.start() - _NAME_MAX) : match.start()]
-            path = before[max(before.rfind(char) for char in _NAME_SEPARATORS) + 1 :]
-            link = self.portal.link(base_url, path + match.group())
-            if link is not None:
-                urls.append(link.canonical)
-        return urls
+        return [link.canonical for link in named_links(self.response, self.portal, _LISTING_FILE_RE)]
 
     def raw_variants(self) -> list[tuple[str, str]]:
         """Every written form of a link that differs from its canonical URL, once."""
