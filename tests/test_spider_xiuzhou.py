@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from io import BytesIO
+from pathlib import Path
+from typing import Any
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
+from warcio.warcwriter import WARCWriter
 
 from crawler.items import RECORD_FIELDS
 from crawler.pipelines.validate import record_errors
+from crawler.warc.archive import WarcArchive
 from tests.crawl import read_jsonl, run_crawl
 from tests.snapshots import HOST, DerivedSnapshot, expected_records
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 # Fields a test cannot know in advance: the fetch time, and the hash (checked apart).
 UNCOMPARED = ("crawled_at", "content_hash")
@@ -254,6 +256,59 @@ def test_multipage_article_whose_pager_is_a_script(tmp_path):
     records = read_jsonl(output)
     assert_records_equal(expected_records(), records)
     assert next(r for r in records if r["url"] == f"{first}.shtml")["page_count"] == 3
+
+
+def deduplicated(source: Path, target: Path, urls: set[str]) -> Path:
+    """``source`` as a deduplicating crawler records it: the responses of ``urls``
+    under other URLs, and in their place revisit records of identical payload."""
+    with source.open("rb") as fin, target.open("wb") as fout:
+        writer = WARCWriter(fout, gzip=True)
+        for n, record in enumerate(ArchiveIterator(fin)):
+            uri = record.rec_headers.get_header("WARC-Target-URI")
+            if record.rec_type != "response" or uri not in urls:
+                writer.write_record(record)
+                continue
+            body = record.content_stream().read()
+            copy = writer.create_warc_record(
+                f"http://archive.invalid/copy/{n}",
+                "response",
+                payload=BytesIO(body),
+                length=len(body),
+                http_headers=record.http_headers,
+            )
+            writer.write_record(copy)
+            writer.write_record(
+                writer.create_revisit_record(
+                    uri,
+                    copy.rec_headers.get_header("WARC-Payload-Digest"),
+                    copy.rec_headers.get_header("WARC-Target-URI"),
+                    copy.rec_headers.get_header("WARC-Date"),
+                    http_headers=record.http_headers,
+                )
+            )
+    return target
+
+
+def test_replay_of_a_deduplicated_archive(first_crawl, snapshot_warc, tmp_path):
+    """Pages recorded as revisits of an identical payload (Heritrix, Browsertrix,
+    warcprox) are replayed like the responses they stand for."""
+    urls = {
+        f"{HOST}/xznews/system/2010/12/29/013095123.shtml",
+        f"{HOST}/xznews/system/2012/09/26/015312764_01.shtml",
+        f"{HOST}/xznews/xwzx/index_1.shtml",
+    }
+    warc = deduplicated(Path(snapshot_warc), tmp_path / "dedup.warc.gz", urls)
+    with WarcArchive([warc]) as archive:
+        assert (archive.revisits, archive.revisits_unresolved) == (3, 0)
+    output = tmp_path / "out" / "articles.jsonl"
+    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    records = read_jsonl(output)
+    assert_records_equal(expected_records(), records)
+    assert len(records) == len(expected_records())
+    report = report_of(output)
+    assert report["replay"]["missing"] == 0
+    assert report["pages"] == report_of(first_crawl.output)["pages"]
 
 
 def test_article_linked_only_from_a_topic_page_is_found(tmp_path):

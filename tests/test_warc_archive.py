@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
+import hashlib
 import logging
 import zlib
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
@@ -16,6 +18,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.warc.archive import ArchivedResponse, ArchiveError, WarcArchive, _split_http
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
 SITE = "http://jxxznews.zjol.com.cn"
@@ -357,3 +360,184 @@ def test_indexing_does_not_decompress_twice(tmp_path, monkeypatch):
 )
 def test_split_http_message(message, expected):
     assert _split_http(message, "a.warc", 0) == expected
+
+
+# -- revisit records (deduplicating crawlers) -----------------------------------------------
+
+
+def _sha1_base32(data: bytes) -> str:
+    return "sha1:" + base64.b32encode(hashlib.sha1(data).digest()).decode()
+
+
+def write_records(path: Path, build: Callable[[WARCWriter], list[Any]]) -> None:
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for record in build(writer):
+            writer.write_record(record)
+
+
+def revisit(
+    writer: WARCWriter,
+    url: str,
+    *,
+    digest: str,
+    refers_to: str,
+    date: str,
+    status: str = "200 OK",
+    profile: str | None = None,
+    headers: list[tuple[str, str]] | None = None,
+):
+    http_headers = StatusAndHeaders(
+        status, headers or [("Content-Type", "text/html; charset=gb2312")], protocol="HTTP/1.1"
+    )
+    record = writer.create_revisit_record(url, digest, refers_to, date, http_headers=http_headers)
+    if profile is not None:
+        record.rec_headers.replace_header("WARC-Profile", profile)
+    return record
+
+
+PAGE = "<html>秀洲新闻网</html>".encode("gbk")
+NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+@pytest.mark.parametrize("digest_form", ["base32", "hex"])
+def test_identical_payload_revisit_answers_with_its_headers_and_the_recorded_body(tmp_path, digest_form):
+    """Another URL with the same bytes (a folder and its index.shtml): the recorder wrote a revisit."""
+    path = tmp_path / "dedup.warc.gz"
+    digest = _sha1_base32(PAGE) if digest_form == "base32" else "sha1:" + hashlib.sha1(PAGE).hexdigest()
+    write_records(
+        path,
+        lambda w: [
+            response_record(w, f"{SITE}/xznews/xwzx/index.shtml", PAGE),
+            revisit(
+                w,
+                f"{SITE}/xznews/xwzx/",
+                digest=digest,
+                refers_to=f"{SITE}/xznews/xwzx/index.shtml",
+                date="2026-11-29T00:00:00Z",
+                headers=[("Content-Type", "text/html; charset=gb2312"), ("Server", "enp")],
+            ),
+        ],
+    )
+    with WarcArchive([path]) as archive:
+        found = archive.get(f"{SITE}/xznews/xwzx/")
+        assert (archive.records, archive.revisits, archive.revisits_unresolved) == (1, 1, 0)
+    assert (found.url, found.status, found.body) == (f"{SITE}/xznews/xwzx/", 200, PAGE)
+    assert found.headers == [(b"Content-Type", b"text/html; charset=gb2312"), (b"Server", b"enp")]
+
+
+def test_revisit_found_by_the_uri_and_date_it_refers_to(tmp_path):
+    """No response with the revisit's payload digest: the record it names is used."""
+    path = tmp_path / "a.warc.gz"
+    date = {}
+
+    def build(w):
+        original = response_record(w, f"{SITE}/a.shtml", PAGE)
+        date["original"] = original.rec_headers.get_header("WARC-Date")
+        return [
+            original,
+            revisit(
+                w,
+                f"{SITE}/b.shtml",
+                digest="sha1:UNKNOWN",
+                refers_to=f"{SITE}/a.shtml",
+                date=date["original"],
+            ),
+            revisit(
+                w,
+                f"{SITE}/c.shtml",
+                digest="sha1:UNKNOWN",
+                refers_to=f"{SITE}/a.shtml",
+                date="1999-01-01T00:00:00Z",
+            ),
+        ]
+
+    write_records(path, build)
+    with WarcArchive([path]) as archive:
+        assert archive.get(f"{SITE}/b.shtml").body == PAGE
+        assert archive.get(f"{SITE}/c.shtml") is None  # refers to a capture not in the file
+        assert (archive.revisits, archive.revisits_unresolved) == (1, 1)
+
+
+def test_server_not_modified_revisit_answers_with_the_response_it_refers_to(tmp_path):
+    """The URL's last record is a 304 standing for its first capture, not its second."""
+    path = tmp_path / "a.warc.gz"
+
+    def build(w):
+        first = response_record(w, f"{SITE}/xznews/", PAGE, headers=[("Content-Type", "text/html")])
+        first.rec_headers.replace_header("WARC-Date", "2026-11-01T00:00:00Z")
+        second = response_record(w, f"{SITE}/xznews/", b"changed")
+        second.rec_headers.replace_header("WARC-Date", "2026-11-02T00:00:00Z")
+        not_modified = revisit(
+            w,
+            f"{SITE}/xznews/",
+            digest="sha1:UNKNOWN",
+            refers_to=f"{SITE}/xznews/",
+            date="2026-11-01T00:00:00Z",
+            status="304 Not Modified",
+            profile=NOT_MODIFIED,
+            headers=[("ETag", '"1"')],
+        )
+        return [first, second, not_modified]
+
+    write_records(path, build)
+    with WarcArchive([path]) as archive:
+        found = archive.get(f"{SITE}/xznews/")
+    assert (found.status, found.body, found.headers) == (200, PAGE, [(b"Content-Type", b"text/html")])
+
+
+def test_revisit_without_its_response_is_left_out_with_one_warning(tmp_path, caplog):
+    path = tmp_path / "a.warc.gz"
+    write_records(
+        path,
+        lambda w: [
+            response_record(w, f"{SITE}/a.shtml", b"old a"),
+            revisit(
+                w,
+                f"{SITE}/a.shtml",
+                digest="sha1:GONE",
+                refers_to=f"{SITE}/z.shtml",
+                date="2020-01-01T00:00:00Z",
+            ),
+            revisit(
+                w,
+                f"{SITE}/b.shtml",
+                digest="sha1:GONE",
+                refers_to=f"{SITE}/z.shtml",
+                date="2020-01-01T00:00:00Z",
+            ),
+        ],
+    )
+    with caplog.at_level(logging.WARNING), WarcArchive([path]) as archive:
+        assert archive.get(f"{SITE}/a.shtml").body == b"old a"  # the response before it still answers
+        assert archive.get(f"{SITE}/b.shtml") is None
+        assert archive.revisits_unresolved == 2
+    assert [r.getMessage() for r in caplog.records if "revisit" in r.getMessage()] == [
+        (
+            f"{path}: 2 revisit record(s) refer to a response that is not in the archive (or have a profile "
+            "other than identical-payload-digest and server-not-modified): left out"
+        )
+    ]
+
+
+def test_revisits_take_their_turn_among_later_records(tmp_path):
+    """The last record of a URL answers, whether a response or a revisit, across files."""
+    first, second = tmp_path / "1.warc.gz", tmp_path / "2.warc.gz"
+    write_records(
+        first,
+        lambda w: [
+            response_record(w, f"{SITE}/a", b"a1"),
+            response_record(w, f"{SITE}/b", b"b1"),
+            revisit(w, f"{SITE}/a", digest=_sha1_base32(b"b2"), refers_to=f"{SITE}/b", date=""),
+            revisit(w, f"{SITE}/c", digest=_sha1_base32(b"a1"), refers_to=f"{SITE}/a", date=""),
+        ],
+    )
+    # The response with b2's payload comes later, in another file.
+    write_records(
+        second, lambda w: [response_record(w, f"{SITE}/b", b"b2"), response_record(w, f"{SITE}/c", b"c2")]
+    )
+    with WarcArchive([first, second]) as archive:
+        assert archive.get(f"{SITE}/a").body == b"b2"  # its revisit, resolved by payload in the later file
+        assert archive.get(f"{SITE}/b").body == b"b2"
+        assert archive.get(f"{SITE}/c").body == b"c2"  # the later response wins over the revisit
+        assert (archive.records, archive.revisits) == (4, 2)

@@ -5,8 +5,10 @@
 URL -> file and byte offset), keeps the files open and reads a record
 only when it is asked for.  It reads any WARC of the portal: the
 packer's and the recorder's (one gzip member per record), wget's,
-warcprox's (chunked bodies), uncompressed files, and gzip files whose
-members hold several records (slower: see :class:`WarcArchive`).
+warcprox's (chunked bodies), uncompressed files, gzip files whose
+members hold several records (slower: see :class:`WarcArchive`), and
+the ``revisit`` records of deduplicating crawlers (Heritrix, Browsertrix,
+warcprox), answered with the payload of the response they refer to.
 """
 
 from __future__ import annotations
@@ -96,6 +98,8 @@ class _Location(NamedTuple):
     target_uri: str
     warc_date: str | None
     block_digest: str | None
+    #: A revisit's: the response record whose body it stands for.
+    body: _Location | None = None
 
 
 class _WarcHeader(NamedTuple):
@@ -198,6 +202,32 @@ def _digest_matches(digest: str, data: bytes) -> bool | None:
     return expected.upper() == base64.b32encode(actual).decode() or expected.lower() == actual.hex()
 
 
+# WARC 1.0 and 1.1 spell the revisit profiles alike but for their version.
+_IDENTICAL_PAYLOAD = "/revisit/identical-payload-digest"
+_NOT_MODIFIED = "/revisit/server-not-modified"
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
+
+
+def _digest_key(digest: str | None) -> str | None:
+    """A WARC digest in one spelling (``sha1:BASE32``), whether written in base32 or hex.
+
+    >>> _digest_key("sha1:" + "ab" * 20) == _digest_key("SHA-1:VOV2XK5LVOV2XK5LVOV2XK5LVOV2XK5L")
+    True
+    """
+    algorithm, _, value = (digest or "").strip().partition(":")
+    algorithm, value = algorithm.strip().lower().replace("-", ""), value.strip()
+    if not algorithm or not value:
+        return None
+    if _HEX_RE.fullmatch(value):
+        try:
+            size = hashlib.new(algorithm).digest_size
+        except ValueError:
+            size = 0
+        if len(value) == 2 * size:
+            value = base64.b32encode(bytes.fromhex(value)).decode()
+    return f"{algorithm}:{value.upper()}"
+
+
 def _too_large(path: str, offset: int, limit: int) -> ArchiveError:
     return ArchiveError(
         path, offset, f"gzip member inflates past {limit:,} bytes (a record that large is refused)"
@@ -258,7 +288,12 @@ class WarcArchive:
     Every file is indexed once, here: target URL (canonicalised with
     :func:`crawler.normalize.canonical_url` and ``tracking_params``) ->
     file and byte offset.  A URL recorded several times is answered with
-    its last record (the last one of the last file).  ``revisit`` and
+    its last record (the last one of the last file).  A ``revisit`` record
+    (profile ``identical-payload-digest``) answers with its own status and
+    headers and the body of the response with its payload digest (or the
+    one it refers to by URI and date); a ``server-not-modified`` revisit
+    with the response it refers to.  A revisit whose response is not in the
+    files is left out (counted in ``revisits_unresolved``, one warning);
     other records are skipped.  The files stay open until :meth:`close`;
     :meth:`get` reads one record with ``os.pread``, so one archive can
     serve several threads.
@@ -286,7 +321,17 @@ class WarcArchive:
         self.max_member_size = max_member_size
         self._fds: list[int] = []
         self._index: dict[str, _Location] = {}
+        # Revisits are resolved once every file is read: the response a revisit
+        # stands for may come later, or in another file.
+        self._revisits: list[tuple[int, str, _Location, dict[str, str]]] = []
+        self._order: dict[str, int] = {}  # canonical URL -> sequence number of its record
+        self._sequence = 0
+        self._by_payload: dict[str, _Location] = {}
+        self._by_capture: dict[tuple[str, str], _Location] = {}
+        self._responses: dict[str, _Location] = {}  # canonical URL -> its last response record
         self.records = 0
+        self.revisits = 0
+        self.revisits_unresolved = 0
         try:
             for number, path in enumerate(self.paths):
                 try:
@@ -298,7 +343,14 @@ class WarcArchive:
         except BaseException:
             self.close()
             raise
-        logger.debug("Indexed %d response records (%d URLs) of %s", self.records, len(self), self.paths)
+        self._resolve_revisits()
+        logger.debug(
+            "Indexed %d response and %d revisit records (%d URLs) of %s",
+            self.records,
+            self.revisits,
+            len(self),
+            self.paths,
+        )
 
     # -- indexing ---------------------------------------------------------------
 
@@ -375,13 +427,14 @@ class WarcArchive:
         self, number: int, header: _WarcHeader, offset: int, length: int, *, gzip: bool, record_offset: int
     ) -> None:
         fields = header.fields
-        if fields.get("warc-type") != "response":
+        record_type = fields.get("warc-type")
+        if record_type not in ("response", "revisit"):
             return
         uri = fields.get("warc-target-uri", "").strip().strip("<>")
         if not uri.lower().startswith(("http://", "https://")):
             return  # dns: and other non-HTTP responses
-        self.records += 1
-        self._index[canonical_url(uri, self.tracking_params)] = _Location(
+        key = canonical_url(uri, self.tracking_params)
+        location = _Location(
             number,
             offset,
             length,
@@ -393,6 +446,61 @@ class WarcArchive:
             fields.get("warc-date"),
             fields.get("warc-block-digest"),
         )
+        self._sequence += 1
+        if record_type == "revisit":
+            self._revisits.append((self._sequence, key, location, fields))
+            return
+        self.records += 1
+        self._index[key] = self._responses[key] = location
+        self._order[key] = self._sequence
+        payload = _digest_key(fields.get("warc-payload-digest"))
+        if payload is not None:
+            self._by_payload.setdefault(payload, location)
+        if location.warc_date:
+            self._by_capture[(key, location.warc_date)] = location
+
+    def _original(self, fields: dict[str, str]) -> _Location | None:
+        """The response record a revisit refers to: by its URI and date, else its latest."""
+        target = fields.get("warc-refers-to-target-uri", "").strip().strip("<>")
+        if not target:
+            return None
+        key = canonical_url(target, self.tracking_params)
+        date = fields.get("warc-refers-to-date", "").strip()
+        return self._by_capture.get((key, date)) or (self._responses.get(key) if not date else None)
+
+    def _resolve_revisits(self) -> None:
+        for sequence, key, revisit, fields in self._revisits:
+            profile = fields.get("warc-profile", "")
+            resolved: _Location | None = None
+            if profile.endswith(_IDENTICAL_PAYLOAD):
+                payload = _digest_key(fields.get("warc-payload-digest"))
+                original = self._by_payload.get(payload) if payload else None
+                original = original or self._original(fields)
+                if original is not None:
+                    resolved = revisit._replace(body=original)
+            elif profile.endswith(_NOT_MODIFIED):
+                original = self._original(fields)
+                if original is not None:
+                    resolved = original._replace(target_uri=revisit.target_uri, warc_date=revisit.warc_date)
+            if resolved is None:
+                self.revisits_unresolved += 1
+                continue
+            self.revisits += 1
+            if sequence > self._order.get(key, 0):
+                self._index[key] = resolved
+                self._order[key] = sequence
+        if self.revisits_unresolved:
+            logger.warning(
+                "%s: %d revisit record(s) refer to a response that is not in the archive (or have a "
+                "profile other than identical-payload-digest and server-not-modified): left out",
+                ", ".join(self.paths),
+                self.revisits_unresolved,
+            )
+        self._revisits.clear()
+        self._order.clear()
+        self._by_payload.clear()
+        self._by_capture.clear()
+        self._responses.clear()
 
     # -- lookups ----------------------------------------------------------------
 
@@ -418,6 +526,22 @@ class WarcArchive:
             raise ArchiveError(exc.path, exc.offset, f"{exc.reason} ({location.target_uri})") from None
 
     def _read(self, location: _Location) -> ArchivedResponse:
+        status, headers, body = self._message(location)
+        if location.body is not None:
+            # A revisit of an identical payload: its own status and headers, the body recorded before.
+            body = self._message(location.body)[2]
+        return ArchivedResponse(
+            url=location.target_uri,
+            status=status,
+            headers=headers,
+            body=body,
+            warc_date=location.warc_date,
+            path=self.paths[location.file],
+            offset=location.offset,
+        )
+
+    def _message(self, location: _Location) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """The status, header lines (framing left out) and de-chunked body of a record's HTTP message."""
         if not self._fds:
             raise ValueError("the archive is closed")
         path = self.paths[location.file]
@@ -446,15 +570,10 @@ class WarcArchive:
         ):
             # warcio de-chunks (and falls back to the raw bytes when they are not chunked).
             body = ChunkedDataReader(BytesIO(body)).read()
-        headers = [(name, value) for name, value in headers if name.lower() not in _FRAMING_HEADERS]
-        return ArchivedResponse(
-            url=location.target_uri,
-            status=status,
-            headers=headers,
-            body=body,
-            warc_date=location.warc_date,
-            path=path,
-            offset=location.offset,
+        return (
+            status,
+            [(name, value) for name, value in headers if name.lower() not in _FRAMING_HEADERS],
+            body,
         )
 
     # -- life cycle -------------------------------------------------------------

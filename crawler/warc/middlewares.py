@@ -118,8 +118,10 @@ class ReplayMiddleware:
             logger.critical("Cannot replay REPLAY_ARCHIVE: %s", exc)
             raise
         logger.info(
-            "Replaying %d recorded URLs from %s; no request goes to the network",
+            "Replaying %d recorded URLs (%d of them from revisit records) from %s; "
+            "no request goes to the network",
             len(archive),
+            archive.revisits,
             ", ".join(paths),
         )
         middleware = cls(archive, crawler)
