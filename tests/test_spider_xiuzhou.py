@@ -236,24 +236,36 @@ def test_multipage_article_whose_pager_links_only_the_next_page(tmp_path):
     assert got["paragraphs"] == expected["paragraphs"]
 
 
-def test_multipage_article_whose_pager_is_a_script(tmp_path):
-    """The notes name an article's later pages (…_01.shtml), not the pager's markup."""
-    snapshot = DerivedSnapshot(tmp_path / "portal")
-    first = f"{HOST}/xznews/system/2012/09/26/015312764"
-    for url in (f"{first}.shtml", f"{first}_01.shtml", f"{first}_02.shtml"):
+def with_script_pager(snapshot: DerivedSnapshot, urls: list[str], file_name: str) -> None:
+    """Turn the pager links of ``urls`` to ``file_name`` pages (a regex) into spans a script follows."""
+    for url in urls:
         snapshot.edit(
             url,
             lambda text: re.sub(
-                r'<a href="(015312764(?:_\d+)?\.shtml)">([^<]*)</a>',
+                rf'<a href="({file_name})">([^<]*)</a>',
                 r"<span onclick=\"location.href='\1'\">\2</span>",
                 text,
             ),
         )
+
+
+def crawl_of(snapshot: DerivedSnapshot, tmp_path: Path) -> Path:
+    """The output of a crawl replaying ``snapshot``, which ended with exit code 0."""
     warc = snapshot.pack(tmp_path / "s.warc.gz")
     output = tmp_path / "out" / "articles.jsonl"
     proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    records = read_jsonl(output)
+    return output
+
+
+def test_multipage_article_whose_pager_is_a_script(tmp_path):
+    """The notes name an article's later pages (…_01.shtml), not the pager's markup."""
+    snapshot = DerivedSnapshot(tmp_path / "portal")
+    first = f"{HOST}/xznews/system/2012/09/26/015312764"
+    with_script_pager(
+        snapshot, [f"{first}.shtml", f"{first}_01.shtml", f"{first}_02.shtml"], r"015312764(?:_\d+)?\.shtml"
+    )
+    records = read_jsonl(crawl_of(snapshot, tmp_path))
     assert_records_equal(expected_records(), records)
     assert next(r for r in records if r["url"] == f"{first}.shtml")["page_count"] == 3
 
@@ -347,19 +359,8 @@ def test_listing_pages_reached_when_the_pager_is_a_script(first_crawl, tmp_path)
         f"{HOST}/xznews/{section}/index{page}.shtml"
         for section, page in (("xwzx", ""), ("xwzx", "_1"), ("xwzx", "_2"), ("zjfc", ""), ("zjfc", "_1"))
     ]
-    for url in listings:
-        snapshot.edit(
-            url,
-            lambda text: re.sub(
-                r'<a href="(index(?:_\d+)?\.shtml)">([^<]*)</a>',
-                r"<span onclick=\"location.href='\1'\">\2</span>",
-                text,
-            ),
-        )
-    warc = snapshot.pack(tmp_path / "s.warc.gz")
-    output = tmp_path / "out" / "articles.jsonl"
-    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    with_script_pager(snapshot, listings, r"index(?:_\d+)?\.shtml")
+    output = crawl_of(snapshot, tmp_path)
     records = read_jsonl(output)
     assert_records_equal(expected_records(), records)
     assert len(records) == len(expected_records())
