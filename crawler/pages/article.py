@@ -206,7 +206,7 @@ class ArticlePage:
     @cached_property
     def _labelled_text(self) -> list[tuple[_Element, str]]:
         """(element, text) of the body's text nodes that may hold a label or a
-        heading, the element being the one whose own text it is (not a script).
+        heading, the element being the one whose own text it is (not a script or style).
 
         One pass over the body's text serves the metadata line, the breadcrumb
         label and the link-block headings: an XPath ``contains()`` per look-up
@@ -218,7 +218,7 @@ class ArticlePage:
             if not may_hold(node) or not holds(node):
                 continue
             owner = _text_owner(node)
-            if owner is None or owner.tag == "script":
+            if owner is None or owner.tag in _TEXTLESS_TAGS:
                 continue
             out.append((owner, str(node)))
         return out
@@ -390,7 +390,7 @@ class ArticlePage:
     # -- where it sits ------------------------------------------------------
 
     def _label_container(self, label_re: re.Pattern[str]) -> _Element | None:
-        """The first element in ``<body>`` (not a script) whose own text matches."""
+        """The first element in ``<body>`` (not a script or style) whose own text matches."""
         owners = self._text_owners(label_re.search)
         return owners[0] if owners else None
 

@@ -191,17 +191,6 @@ def _scan_records(
         pos = record_end + 4
 
 
-def _digest_matches(digest: str, data: bytes) -> bool | None:
-    """Check ``data`` against a WARC digest (``sha1:BASE32`` or hex); ``None`` if unknown."""
-    algorithm, _, expected = digest.strip().partition(":")
-    try:
-        actual = hashlib.new(algorithm.lower().replace("-", ""), data).digest()
-    except ValueError:
-        return None
-    expected = expected.strip()
-    return expected.upper() == base64.b32encode(actual).decode() or expected.lower() == actual.hex()
-
-
 # WARC 1.0 and 1.1 spell the revisit profiles alike but for their version.
 _IDENTICAL_PAYLOAD = "/revisit/identical-payload-digest"
 _NOT_MODIFIED = "/revisit/server-not-modified"
@@ -226,6 +215,17 @@ def _digest_key(digest: str | None) -> str | None:
         if len(value) == 2 * size:
             value = base64.b32encode(bytes.fromhex(value)).decode()
     return f"{algorithm}:{value.upper()}"
+
+
+def _digest_matches(digest: str, data: bytes) -> bool | None:
+    """Check ``data`` against a WARC digest (``sha1:BASE32`` or hex); ``None`` if unknown."""
+    key = _digest_key(digest)
+    algorithm = key.partition(":")[0] if key else ""
+    try:
+        actual = hashlib.new(algorithm, data).digest()
+    except ValueError:
+        return None
+    return key == f"{algorithm}:{base64.b32encode(actual).decode()}"
 
 
 def _too_large(path: str, offset: int, limit: int) -> ArchiveError:
@@ -328,7 +328,6 @@ class WarcArchive:
         self._sequence = 0
         self._by_payload: dict[str, _Location] = {}
         self._by_capture: dict[tuple[str, str], _Location] = {}
-        self._responses: dict[str, _Location] = {}  # canonical URL -> its last response record
         self.records = 0
         self.revisits = 0
         self.revisits_unresolved = 0
@@ -451,7 +450,7 @@ class WarcArchive:
             self._revisits.append((self._sequence, key, location, fields))
             return
         self.records += 1
-        self._index[key] = self._responses[key] = location
+        self._index[key] = location
         self._order[key] = self._sequence
         payload = _digest_key(fields.get("warc-payload-digest"))
         if payload is not None:
@@ -460,15 +459,17 @@ class WarcArchive:
             self._by_capture[(key, location.warc_date)] = location
 
     def _original(self, fields: dict[str, str]) -> _Location | None:
-        """The response record a revisit refers to: by its URI and date, else its latest."""
+        """The response record a revisit refers to: by its URI and date, else its latest
+        (``_index`` holds response records only until the revisits are resolved)."""
         target = fields.get("warc-refers-to-target-uri", "").strip().strip("<>")
         if not target:
             return None
         key = canonical_url(target, self.tracking_params)
         date = fields.get("warc-refers-to-date", "").strip()
-        return self._by_capture.get((key, date)) or (self._responses.get(key) if not date else None)
+        return self._by_capture.get((key, date)) or (self._index.get(key) if not date else None)
 
     def _resolve_revisits(self) -> None:
+        resolved_revisits: list[tuple[int, str, _Location]] = []
         for sequence, key, revisit, fields in self._revisits:
             profile = fields.get("warc-profile", "")
             resolved: _Location | None = None
@@ -485,7 +486,10 @@ class WarcArchive:
             if resolved is None:
                 self.revisits_unresolved += 1
                 continue
-            self.revisits += 1
+            resolved_revisits.append((sequence, key, resolved))
+        self.revisits = len(resolved_revisits)
+        # Into the index once all are resolved: a revisit refers to a response, never to a revisit.
+        for sequence, key, resolved in resolved_revisits:
             if sequence > self._order.get(key, 0):
                 self._index[key] = resolved
                 self._order[key] = sequence
@@ -500,7 +504,6 @@ class WarcArchive:
         self._order.clear()
         self._by_payload.clear()
         self._by_capture.clear()
-        self._responses.clear()
 
     # -- lookups ----------------------------------------------------------------
 
