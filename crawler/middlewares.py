@@ -533,9 +533,10 @@ class TrapGuardMiddleware(BaseSpiderMiddleware):
     ``ARTICLE_MAX_PAGES``, in the spider):
 
     - a page linking to itself with a growing query string: every URL is
-      new, with one path.  At most ``TRAPS_MAX_QUERY_VARIANTS`` URLs per path
-      are followed (the portal's ENP pages are static files: a query changes
-      nothing).  Stats ``traps/query_variants_cut``;
+      new, with one path.  At most ``TRAPS_MAX_QUERY_VARIANTS`` URLs with a
+      query are followed per path, besides the path's URL without one (the
+      portal's ENP pages are static files: a query changes nothing).  Stats
+      ``traps/query_variants_cut``;
     - a calendar-like chain of generated folders (``…/2010/12/29/`` linking
       ``…/2010/12/30/``): every folder under ``SITE_ROOT_PATH`` reads as a
       section listing.  Each request carries its *section depth*, the number
@@ -603,7 +604,14 @@ class TrapGuardMiddleware(BaseSpiderMiddleware):
         return depth + 1
 
     def _admit_variant(self, url: str) -> bool:
+        # Only URLs with a query are counted: remembering every path the crawl
+        # meets would grow with the portal, and a path's URL without a query
+        # cannot be one of a growing chain.
+        if "?" not in url:
+            return True
         parts = urlsplit(url)
+        if not parts.query:
+            return True
         path = f"{parts.scheme}://{parts.netloc}{parts.path}"
         variants = self._variants.setdefault(path, set())
         if url in variants:

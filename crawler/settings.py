@@ -117,8 +117,9 @@ HTMLSNIFF_ENABLED = True
 # --- Traps: bounds on generated URLs (crawler.middlewares.TrapGuardMiddleware) -----
 # LISTING_MAX_PAGES and ARTICLE_MAX_PAGES (above) bound pagers; these bound the rest.
 TRAPS_ENABLED = True
-# At most this many URLs per path that differ only in their query string: a page
-# linking to itself with a growing query stops here (ENP pages are static files).
+# At most this many URLs with a query string per path (the path's URL without one
+# is not counted): a page linking to itself with a growing query stops here (ENP
+# pages are static files).
 TRAPS_MAX_QUERY_VARIANTS = 5
 # At most this many steps from the home page to a new section (a folder under
 # SITE_ROOT_PATH); the real portal nests 4 deep (专题 > 专题2010 > 画乡先锋 > 先锋视点),

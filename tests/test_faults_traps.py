@@ -189,3 +189,7 @@ def test_query_variants_of_one_path_are_bounded(guard):
     # A URL already admitted stays admitted.
     assert guard.get_processed_request(Request(urls[0]), page) is not None
     assert guard.crawler.stats.get_value("traps/query_variants_cut") == 2
+    # The path's URL without a query is not a variant: admitted, bound reached or not.
+    for url in (f"{SITE}/xznews/xwzx/index.shtml", f"{SITE}/xznews/xwzx/index.shtml?"):
+        assert guard.get_processed_request(Request(url), page) is not None
+    assert guard.crawler.stats.get_value("traps/query_variants_cut") == 2
