@@ -140,6 +140,52 @@ def test_request_record_is_what_warcio_writes(warc_headers, method, headers, bod
     assert record == warcio_request(URL, given, method, headers, body)
 
 
+@pytest.mark.parametrize(
+    ("ip_address", "truncated"), [(None, False), ("127.0.0.1", False), ("127.0.0.1", True)]
+)
+def test_an_exchange_gives_the_request_and_response_records_warcio_writes(ip_address, truncated):
+    request_id, response_id = records.new_record_id(), records.new_record_id()
+    request_headers = [(b"User-Agent", b"test-agent"), (b"Accept", b"text/html")]
+    response_headers = [(b"Content-Type", b"text/html"), (b"Content-Length", b"%d" % len(PAGE))]
+    exchange = records.Exchange(
+        url=URL,
+        date="2025-11-29T09:42:00Z",
+        warcinfo_id=WARCINFO_ID,
+        request_id=request_id,
+        response_id=response_id,
+        ip_address=ip_address,
+        truncated=truncated,
+        method="GET",
+        request_headers=request_headers,
+        request_body=b"",
+        status=200,
+        protocol="HTTP/1.0",
+        response_headers=response_headers,
+        body=PAGE,
+    )
+    common = {"WARC-Date": "2025-11-29T09:42:00Z", "WARC-Warcinfo-ID": WARCINFO_ID}
+    if ip_address:
+        common["WARC-IP-Address"] = ip_address
+    response_warc = {**common, **({"WARC-Truncated": "disconnect"} if truncated else {})}
+    assert records.exchange_records(exchange) == [
+        warcio_request(
+            URL,
+            {**common, "WARC-Concurrent-To": response_id, "WARC-Record-ID": request_id},
+            "GET",
+            request_headers,
+            b"",
+        ),
+        warcio_response(
+            URL,
+            {**response_warc, "WARC-Record-ID": response_id},
+            200,
+            response_headers,
+            PAGE,
+            protocol="HTTP/1.0",
+        ),
+    ]
+
+
 def test_drawn_record_id_and_date_sit_where_warcio_puts_them(monkeypatch):
     """Without ``WARC-Record-ID`` or ``WARC-Date`` the record draws them, in warcio's places."""
     record_id = "<urn:uuid:00000000-0000-4000-8000-000000000000>"

@@ -15,16 +15,34 @@ from pathlib import Path
 
 import pytest
 
+from crawler.warc.records import Exchange, exchange_records
 from crawler.warc.writer import (
     WarcFileWriter,
     WarcWriterProcess,
     compression_level,
+    exchange_frame,
     frame,
     gzip_member,
     read_frame,
 )
 
 RECORDS = [b"WARC/1.0\r\nrecord %d\r\n\r\n" % i + bytes(range(256)) * i for i in range(5)]
+EXCHANGE = Exchange(
+    url="http://jxxznews.zjol.com.cn/xznews/system/2010/12/29/013095123.shtml",
+    date="2025-11-29T09:42:00Z",
+    warcinfo_id="<urn:uuid:00000000-0000-4000-8000-000000000000>",
+    request_id="<urn:uuid:00000000-0000-4000-8000-000000000001>",
+    response_id="<urn:uuid:00000000-0000-4000-8000-000000000002>",
+    ip_address="127.0.0.1",
+    truncated=False,
+    method="GET",
+    request_headers=[(b"User-Agent", b"test-agent")],
+    request_body=b"",
+    status=200,
+    protocol="HTTP/1.1",
+    response_headers=[(b"Content-Type", b"text/html")],
+    body="<p>秀洲新闻网 朱镕基</p>".encode("gbk") * 500,
+)
 
 
 def members(records: list[bytes], level: int = 9) -> bytes:
@@ -48,6 +66,35 @@ def test_a_frame_cut_short_is_dropped_whole(cut):
     stream = io.BytesIO(data)
     assert read_frame(stream) == [b"whole"]
     assert read_frame(stream) is None
+
+
+def test_an_exchange_frame_reads_back_as_its_request_and_response_records():
+    stream = io.BytesIO(exchange_frame(EXCHANGE) + frame([b"next"]))
+    assert read_frame(stream) == exchange_records(EXCHANGE)
+    assert read_frame(stream) == [b"next"]
+    assert read_frame(stream) is None
+
+
+@pytest.mark.parametrize("cut", [1, 5, 13, 14, -1])
+def test_an_exchange_frame_cut_short_is_dropped_whole(cut):
+    stream = io.BytesIO(frame([b"whole"]) + exchange_frame(EXCHANGE)[:cut])
+    assert read_frame(stream) == [b"whole"]
+    assert read_frame(stream) is None
+
+
+def test_bytes_that_are_no_frame_are_refused():
+    with pytest.raises(ValueError, match="not a frame"):
+        read_frame(io.BytesIO(b"\x01\x00\x00\x00\x00"))
+
+
+@pytest.mark.parametrize("writer_class", [WarcFileWriter, WarcWriterProcess])
+def test_both_writers_build_and_write_an_exchanges_records(tmp_path, writer_class):
+    path = tmp_path / "out.warc.gz"
+    writer = writer_class(path)
+    writer.write(RECORDS[:1])
+    writer.write_exchange(EXCHANGE)
+    writer.close()
+    assert path.read_bytes() == members([RECORDS[0], *exchange_records(EXCHANGE)])
 
 
 @pytest.mark.parametrize("writer_class", [WarcFileWriter, WarcWriterProcess])

@@ -25,7 +25,7 @@ from scrapy.responsetypes import responsetypes
 
 from crawler.stopping import stop_crawl
 from crawler.warc.archive import DEFAULT_MAX_MEMBER_SIZE, ArchiveError, WarcArchive
-from crawler.warc.records import ORIGINAL_HEADER_PREFIX, RecordSerializer, new_record_id
+from crawler.warc.records import ORIGINAL_HEADER_PREFIX, Exchange, RecordSerializer, new_record_id
 from crawler.warc.writer import (
     DEFAULT_COMPRESSION_LEVEL,
     WarcFileWriter,
@@ -195,7 +195,8 @@ class WarcRecorderMiddleware:
     are handed to the writer together and flushed together, so a crash keeps
     every complete record; the file is closed at ``spider_closed``.  With
     ``WARC_WRITER_PROCESS`` (the default) a child process compresses and
-    writes them (``crawler.warc.writer``): the crawl only builds the records.
+    writes them (``crawler.warc.writer``), and builds them too: the crawl
+    hands over each download (``Exchange``) and computes no digest.
     Replayed (``"replay"``, ``"replay-miss"``) and cached (``"cached"``)
     responses are not downloads and are not recorded.  A file that cannot be
     written (a full disk) stops the crawl (finish reason ``warc_error``).
@@ -262,18 +263,11 @@ class WarcRecorderMiddleware:
         }
         record = self.serializer.create_warcinfo_record(path.name, info)
         self.warcinfo_id = record.rec_headers.get_header("WARC-Record-ID")
-        # Not through _write: an archive that cannot take its first record stops the crawl
+        # Not caught as in record(): an archive that cannot take its first record stops the crawl
         # before it starts (the in-process writer fails here; the child at a later hand-over).
         assert self._writer is not None
         self._writer.write([self.serializer.record_bytes(record)])
         logger.info("Recording downloaded responses into %s", self.path)
-
-    def _write(self, records: list[bytes]) -> None:
-        assert self._writer is not None
-        try:
-            self._writer.write(records)
-        except OSError as exc:
-            self._failed(exc)
 
     def _failed(self, exc: OSError) -> None:
         """The archive cannot be written (a full disk): say so once, stop the crawl, mark it unhealthy.
@@ -306,41 +300,36 @@ class WarcRecorderMiddleware:
         return response
 
     def record(self, request: Request, response: Response) -> None:
-        """Write the request and response records of one download."""
-        date = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        url = response.url
-        warc_headers: dict[str, str] = {"WARC-Date": date, "WARC-Warcinfo-ID": self.warcinfo_id}
-        if response.ip_address is not None:
-            warc_headers["WARC-IP-Address"] = str(response.ip_address)
-        response_warc_headers = dict(warc_headers)
-        if "dataloss" in response.flags:
-            response_warc_headers["WARC-Truncated"] = "disconnect"
-        # Given last, the record id sits where warcio puts the one it draws.
-        response_id = new_record_id()
-        response_warc_headers["WARC-Record-ID"] = response_id
-        response_record = self.serializer.response_record(
-            url,
-            response_warc_headers,
-            response.status,
-            self._response_headers(response),
-            response.body,
-            protocol=response.protocol or "HTTP/1.1",
-        )
-        request_record = self.serializer.request_record(
-            url,
-            {**warc_headers, "WARC-Concurrent-To": response_id, "WARC-Record-ID": new_record_id()},
+        """Hand the writer one download: it builds the request and response records."""
+        assert self._writer is not None
+        response_id = new_record_id()  # drawn first, as warcio would
+        exchange = Exchange(
+            url=response.url,
+            date=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            warcinfo_id=self.warcinfo_id,
+            request_id=new_record_id(),
+            response_id=response_id,
+            ip_address=None if response.ip_address is None else str(response.ip_address),
+            truncated="dataloss" in response.flags,
             method=request.method,
-            headers=[
+            request_headers=[
                 (name, value)
                 for name, values in _header_lists(request.headers)
                 if name.lower() not in _HOP_REQUEST_HEADERS
                 for value in values
             ],
-            body=request.body,
+            request_body=request.body,
+            status=response.status,
+            protocol=response.protocol or "HTTP/1.1",
+            response_headers=self._response_headers(response),
+            body=response.body,
         )
-        # One write and one flush for the pair: half the system calls, and a
-        # crash still leaves whole records.
-        self._write([request_record, response_record])
+        try:
+            # One hand-over for the pair: a crash still leaves whole records.
+            self._writer.write_exchange(exchange)
+        except OSError as exc:
+            self._failed(exc)
+            return
         self.stats.inc_value("warc/records_written", 2)
 
     @staticmethod

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from io import BytesIO
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlsplit
 
 from warcio.warcwriter import WARCWriter
@@ -147,6 +147,58 @@ def http_record(
     fields["Content-Length"] = str(len(head) + len(body))
     warc_head = "".join([f"{_WARC_VERSION}\r\n", *(f"{k}: {v}\r\n" for k, v in fields.items()), "\r\n"])
     return b"".join((warc_head.encode("utf-8"), head, body, b"\r\n\r\n"))
+
+
+class Exchange(NamedTuple):
+    """One download, as the recorder hands it to a writer: what its request
+    and response records are built from (:func:`exchange_records`)."""
+
+    url: str
+    date: str  #: the time of the fetch, as ``WARC-Date``
+    warcinfo_id: str
+    request_id: str  #: ``WARC-Record-ID`` of the request record
+    response_id: str  #: ``WARC-Record-ID`` of the response record
+    ip_address: str | None
+    truncated: bool  #: the body was cut short (``WARC-Truncated: disconnect``)
+    method: str
+    request_headers: list[tuple[bytes, bytes]]  #: as sent, ``Host`` and hop headers left out or not
+    request_body: bytes
+    status: int
+    protocol: str
+    response_headers: list[tuple[bytes, bytes]]  #: as they go into the record
+    body: bytes
+
+
+def exchange_records(exchange: Exchange) -> list[bytes]:
+    """The ``request`` and ``response`` records of one download, in that order.
+
+    Their digests (SHA-1 of the body and of the whole HTTP message) are most of
+    the work: a writer in a child process builds them there, off the crawl's
+    core (``crawler.warc.writer``).
+    """
+    warc_headers = {"WARC-Date": exchange.date, "WARC-Warcinfo-ID": exchange.warcinfo_id}
+    if exchange.ip_address is not None:
+        warc_headers["WARC-IP-Address"] = exchange.ip_address
+    response_warc_headers = dict(warc_headers)
+    if exchange.truncated:
+        response_warc_headers["WARC-Truncated"] = "disconnect"
+    # Given last, the record id sits where warcio puts the one it draws.
+    response_warc_headers["WARC-Record-ID"] = exchange.response_id
+    response_record = http_record(
+        "response",
+        exchange.url,
+        response_warc_headers,
+        response_head(exchange.status, exchange.response_headers, exchange.protocol),
+        exchange.body,
+    )
+    request_record = http_record(
+        "request",
+        exchange.url,
+        {**warc_headers, "WARC-Concurrent-To": exchange.response_id, "WARC-Record-ID": exchange.request_id},
+        request_head(exchange.url, exchange.method, exchange.request_headers),
+        exchange.request_body,
+    )
+    return [request_record, response_record]
 
 
 class RecordSerializer(WARCWriter):
