@@ -161,7 +161,7 @@ class Exchange(NamedTuple):
     ip_address: str | None
     truncated: bool  #: the body was cut short (``WARC-Truncated: disconnect``)
     method: str
-    request_headers: list[tuple[bytes, bytes]]  #: as sent, ``Host`` and hop headers left out or not
+    request_headers: list[tuple[bytes, bytes]]  #: those sent (a ``Host`` among them is written as the URL's)
     request_body: bytes
     status: int
     protocol: str
