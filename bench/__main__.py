@@ -614,7 +614,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="portal size for the repeated, interleaved rows a-e (default 1500, to fit 20 minutes)",
     )
     parser.add_argument(
-        "--repeat", type=int, default=3, help="rounds of the interleaved rows and of h (default 3)"
+        "--repeat",
+        type=int,
+        default=5,
+        help="rounds of the interleaved rows and of h (default 5: a median that two disturbed rounds do not move)",
     )
     parser.add_argument("--scale", type=int, default=4, help="g compares N with scale x N (default 4)")
     parser.add_argument("--seed", type=int, default=6)
@@ -626,7 +629,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--h-articles",
         type=int,
         default=0,
-        help="portal size for h, one scrapy-redis worker vs two (default: N of --articles; about 4 minutes "
+        help="portal size for h, one scrapy-redis worker vs two (default: N of --articles; about 6 minutes "
         "at 5000 on 2 idle cores)",
     )
     parser.add_argument("--only", default="abcdefghz", help="rows to run, e.g. 'f' or 'h' (default all)")
