@@ -184,19 +184,20 @@ def exchange_records(exchange: Exchange) -> list[bytes]:
         response_warc_headers["WARC-Truncated"] = "disconnect"
     # Given last, the record id sits where warcio puts the one it draws.
     response_warc_headers["WARC-Record-ID"] = exchange.response_id
-    response_record = http_record(
-        "response",
+    response_record = RecordSerializer.response_record(
         exchange.url,
         response_warc_headers,
-        response_head(exchange.status, exchange.response_headers, exchange.protocol),
+        exchange.status,
+        exchange.response_headers,
         exchange.body,
+        protocol=exchange.protocol,
     )
-    request_record = http_record(
-        "request",
+    request_record = RecordSerializer.request_record(
         exchange.url,
         {**warc_headers, "WARC-Concurrent-To": exchange.response_id, "WARC-Record-ID": exchange.request_id},
-        request_head(exchange.url, exchange.method, exchange.request_headers),
-        exchange.request_body,
+        method=exchange.method,
+        headers=exchange.request_headers,
+        body=exchange.request_body,
     )
     return [request_record, response_record]
 
