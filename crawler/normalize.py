@@ -418,7 +418,7 @@ _DATE_RE = re.compile(
     r"(?P<y1>\d{4})(?P<sep>[-/.])(?P<m1>\d{1,2})(?P=sep)(?P<d1>\d{1,2})(?!\d)"
     r"|(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})(?:\s*日|(?!\d))"
     r")"
-    # The time, if any: 07:07, 07:07:12.0 (ENP), 07时07分.
+    # The time, if any: 07:07, 07:07:12.0 and 07:07:12:0 (ENP), 07时07分.
     r"(?:(?:\s*T\s*|\s*)(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})"
     r"(?:\s*[:：分]\s*(?P<S>\d{1,2})(?:\.\d+)?)?(?!\d))?"
 )
@@ -449,7 +449,7 @@ def _datetime_of(match: re.Match[str]) -> datetime | None:
 def parse_published_at(text: str | None) -> str | None:
     """ISO 8601 (portal time, ``+08:00``) of the first valid publish time in ``text``.
 
-    Accepts ENP's ``2010-12-29 07:07:12.0``, ``2010/12/29 07:07``,
+    Accepts ENP's ``2010-12-29 07:07:12.0`` (and ``07:07:12:0``), ``2010/12/29 07:07``,
     ``2010年12月29日 07:07`` and their shorter forms; missing seconds or time
     are zero.  Years must have exactly four digits and lie in 1990-2100, and
     the date must exist.  Any offset written after the time is ignored: the

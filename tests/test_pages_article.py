@@ -158,6 +158,55 @@ def test_seed_in_other_templates(portal, enp, spans):
     ]
 
 
+def _enp_comment(html: str) -> str:
+    return html[html.index("<!--enpproperty") : html.index("/enpproperty-->") + len("/enpproperty-->")]
+
+
+def _enp_variant(name: str) -> str:
+    """The seed (ENP comment, spans) with one quirk of ENP's output as public pages
+    of other ENP sites show it, and as ENP's publishing code writes it
+    (``yyyy-MM-dd HH:mm:ss:S``, the body's markers written twice)."""
+    html = div_template(enp=True, spans=True)
+    enp = _enp_comment(html)
+    later_enp = enp.replace("07:07:12.0", "07:07:12:0").replace(
+        "<picurl></picurl>",
+        "<picurl></picurl><url>http://jxxznews.zjol.com.cn/xznews/system/2010/12/29/013095123.shtml</url>"
+        "<sourcename>嘉兴日报</sourcename><abstract>南汇村党总支书记接访日</abstract>",
+    )
+    if name == "start marker twice":
+        return html.replace("<!--enpcontent-->", "<!--enpcontent--><!--enpcontent-->")
+    if name == "comment in the body, seconds after a colon, more tags":
+        return html.replace(enp, "").replace("<div id=zoom>", "<div id=zoom>" + later_enp)
+    if name == "comment after the body, end marker twice":
+        return html.replace(enp, "").replace(
+            "<!--/enpcontent-->", f"<!--/enpcontent-->{later_enp}  <!--/enpcontent-->  <p></p>"
+        )
+    if name == "commented-out markup in the body":
+        return html.replace(
+            "<!--/enpcontent-->",
+            '<!--<p style="text-align: center;"><img src="/xznews/images/1.jpg" border="0"></p>'
+            "<p>招聘会现场,很多求职者进行咨询。</p>--><!--/enpcontent-->",
+        )
+    raise ValueError(name)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "start marker twice",
+        "comment in the body, seconds after a colon, more tags",
+        "comment after the body, end marker twice",
+        "commented-out markup in the body",
+    ],
+)
+def test_seed_with_quirks_of_enp_output(portal, variant):
+    html = _enp_variant(variant)
+    assert html != div_template(enp=True, spans=True)
+    record = dataclasses.asdict(page_for(SEED_URL, html, portal).load_item())
+    for name, value in expected_seed(enp=True).items():
+        assert record[name] == value, f"{name!r} differs"
+
+
 def test_header_clock_is_never_the_publish_time(portal):
     html = div_template(enp=False, spans=False).replace("2010年12月29日 07:07", "")
     assert page_for(SEED_URL, html, portal).load_item().published_at is None
