@@ -26,12 +26,15 @@ BODY = """<html><head><meta http-equiv="Content-Type" content="text/html; charse
 </body></html>"""
 
 
-@pytest.fixture
-def page() -> ListingPage:
+def listing_page(url: str, body: str) -> ListingPage:
     settings = Settings()
     settings.setmodule("crawler.settings")
-    response = HtmlResponse(url=LISTING_URL, body=BODY.encode("gbk"))
-    return ListingPage(response, Portal.from_settings(settings))
+    return ListingPage(HtmlResponse(url=url, body=body.encode("gbk")), Portal.from_settings(settings))
+
+
+@pytest.fixture
+def page() -> ListingPage:
+    return listing_page(LISTING_URL, BODY)
 
 
 def test_article_urls_are_first_pages_canonical_once(page):
@@ -54,12 +57,6 @@ def test_section_urls_are_on_portal_listings(page):
 
 def test_next_listing_url_is_the_smallest_later_page_of_the_same_section(page):
     assert page.next_listing_url() == f"{H}/xznews/xwzx/index_2.shtml"
-
-
-def listing_page(url: str, body: str) -> ListingPage:
-    settings = Settings()
-    settings.setmodule("crawler.settings")
-    return ListingPage(HtmlResponse(url=url, body=body.encode("gbk")), Portal.from_settings(settings))
 
 
 SECTION = f"{H}/xznews/xwzx"

@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.settings import Settings
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
+import crawler.settings
 from crawler.items import RECORD_FIELDS
 from crawler.pipelines.validate import record_errors
+from crawler.spiders.xiuzhou import XiuzhouSpider
 from crawler.warc.archive import WarcArchive
 from tests.crawl import read_jsonl, run_crawl
 from tests.snapshots import HOST, DerivedSnapshot, expected_records
@@ -249,13 +252,17 @@ def with_script_pager(snapshot: DerivedSnapshot, urls: list[str], file_name: str
         )
 
 
-def crawl_of(snapshot: DerivedSnapshot, tmp_path: Path) -> Path:
-    """The output of a crawl replaying ``snapshot``, which ended with exit code 0."""
-    warc = snapshot.pack(tmp_path / "s.warc.gz")
+def replayed(warc: Path, tmp_path: Path) -> Path:
+    """The output of a crawl replaying ``warc``, which ended with exit code 0."""
     output = tmp_path / "out" / "articles.jsonl"
     proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
     assert proc.returncode == 0, proc.stderr[-3000:]
     return output
+
+
+def crawl_of(snapshot: DerivedSnapshot, tmp_path: Path) -> Path:
+    """The output of a crawl replaying ``snapshot``, which ended with exit code 0."""
+    return replayed(snapshot.pack(tmp_path / "s.warc.gz"), tmp_path)
 
 
 def test_multipage_article_whose_pager_is_a_script(tmp_path):
@@ -312,9 +319,7 @@ def test_replay_of_a_deduplicated_archive(first_crawl, snapshot_warc, tmp_path):
     warc = deduplicated(Path(snapshot_warc), tmp_path / "dedup.warc.gz", urls)
     with WarcArchive([warc]) as archive:
         assert (archive.revisits, archive.revisits_unresolved) == (3, 0)
-    output = tmp_path / "out" / "articles.jsonl"
-    proc = run_crawl({"REPLAY_ARCHIVE": warc, "ARTICLES_OUTPUT": output})
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    output = replayed(warc, tmp_path)
     records = read_jsonl(output)
     assert_records_equal(expected_records(), records)
     assert len(records) == len(expected_records())
@@ -377,11 +382,6 @@ def test_listing_pages_reached_when_the_pager_is_a_script(first_crawl, tmp_path)
     ],
 )
 def test_the_user_agent_names_the_contact_given_on_the_command_line(overrides, expected):
-    from scrapy.settings import Settings
-
-    import crawler.settings
-    from crawler.spiders.xiuzhou import XiuzhouSpider
-
     settings = Settings()
     settings.setmodule(crawler.settings, priority="project")
     for name, value in overrides.items():
